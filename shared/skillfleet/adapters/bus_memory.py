@@ -1,0 +1,119 @@
+"""In-process bus with Pub/Sub's delivery semantics, for the demo and tests.
+
+At least once; redelivery on failure with (virtual) exponential backoff; dead letter after
+max_attempts with the payload intact; on demand every message delivered twice, and handlers
+run concurrently by several workers.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from ..domain.messages import Message, encode
+from ..ports import Registry
+from ..runtime.delivery import Consumer, Delivery, Outcome, deliver
+
+
+@dataclass
+class BusStats:
+    published: int = 0
+    delivered: int = 0
+    acked: int = 0
+    rejected: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    by_topic: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class InProcessBus:
+    def __init__(
+        self, *, registry: Registry | None = None, max_attempts: int = 5, duplicate: bool = False,
+        workers: int = 1, progress: Callable[[BusStats], None] | None = None,
+    ) -> None:
+        self._registry = registry
+        self._max_attempts = max_attempts
+        self._duplicate = duplicate
+        self._workers = workers
+        self._progress = progress
+        self._subs: dict[str, list[Consumer]] = defaultdict(list)
+        self._queue: deque[tuple[Consumer, Delivery]] = deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.stats = BusStats()
+        self.published: list[Message] = []
+
+    def subscribe(self, consumer: Consumer) -> None:
+        self._subs[consumer.topic].append(consumer)
+
+    def publish(self, message: Message, *, correlation_id: str = "") -> str:
+        data, attrs = encode(message, correlation_id or uuid.uuid4().hex)
+        return self.publish_raw(message.TOPIC, data, attrs, message=message)
+
+    def publish_raw(self, topic: str, data: bytes, attrs: dict[str, str], *, message: Message | None = None) -> str:
+        message_id = str(next(self._ids))
+        copies = 2 if self._duplicate else 1
+        with self._lock:
+            self.stats.published += 1
+            self.stats.by_topic[topic] += 1
+            if message is not None:
+                self.published.append(message)
+            for consumer in self._subs.get(topic, []):
+                for _ in range(copies):
+                    self._queue.append((consumer, Delivery(data, attrs, message_id)))
+        return message_id
+
+    def drain(self) -> BusStats:
+        """Deliver until nothing is left (including retries). Returns the running stats."""
+        if self._workers <= 1:
+            while self._step():
+                pass
+        else:
+            with ThreadPoolExecutor(self._workers) as pool:
+                while True:
+                    batch = self._take(self._workers * 4)
+                    if not batch:
+                        break
+                    list(pool.map(self._run, batch))
+        return self.stats
+
+    def _take(self, n: int) -> list[tuple[Consumer, Delivery]]:
+        with self._lock:
+            return [self._queue.popleft() for _ in range(min(n, len(self._queue)))]
+
+    def _step(self) -> bool:
+        batch = self._take(1)
+        for item in batch:
+            self._run(item)
+        return bool(batch)
+
+    def _run(self, item: tuple[Consumer, Delivery]) -> None:
+        consumer, delivery = item
+        outcome = deliver(consumer, delivery, registry=self._registry)
+        with self._lock:
+            self.stats.delivered += 1
+            if outcome is Outcome.ACK:
+                self.stats.acked += 1
+            elif outcome is Outcome.REJECTED:
+                self.stats.rejected += 1
+            elif delivery.attempt >= self._max_attempts:
+                self.stats.dead_lettered += 1
+                self._dead_letter(consumer, delivery)
+            else:
+                # virtual backoff: the retry goes to the back of the queue
+                self.stats.retried += 1
+                self._queue.append((consumer, replace(delivery, attempt=delivery.attempt + 1)))
+        if self._progress is not None:
+            self._progress(self.stats)
+
+    def _dead_letter(self, consumer: Consumer, delivery: Delivery) -> None:
+        if self._registry is not None:
+            self._registry.add_dead_letter(
+                consumer.name, delivery.attributes.get("type", "?"), delivery.data,
+                dict(delivery.attributes), f"gave up after {delivery.attempt} attempts",
+                delivery.attempt,
+            )

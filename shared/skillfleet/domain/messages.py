@@ -1,0 +1,174 @@
+"""Every message that crosses a topic: frozen pydantic models, JSON on the wire.
+
+On the wire a message is its JSON body plus attributes `type`, `schema_version` and
+`correlation_id`. `decode()` is the only way back from bytes; anything it cannot read is a
+PermanentError (a poison message is acked and recorded, never a crash loop).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .errors import PermanentError
+from .model import Severity
+
+
+class Topic:
+    SKILL_TAGS = "skill-tags"
+    SKILL_RELEASED = "skill-released"
+    REPO_UPDATE_REQUESTED = "repo-update-requested"
+    PR_OPENED = "pr-opened"
+    GITHUB_EVENTS = "github-events"
+    SLA_SWEEP_REQUESTED = "sla-sweep-requested"
+    DRIFT_SCAN_REQUESTED = "drift-scan-requested"
+
+    ALL: ClassVar[tuple[str, ...]] = (
+        SKILL_TAGS, SKILL_RELEASED, REPO_UPDATE_REQUESTED, PR_OPENED, GITHUB_EVENTS,
+        SLA_SWEEP_REQUESTED, DRIFT_SCAN_REQUESTED,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Message(BaseModel):
+    """Base of every message. Subclasses set TOPIC and SCHEMA_VERSION."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    TOPIC: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+
+# --- skill-tags -------------------------------------------------------------------------------
+class SkillTagPushed(Message):
+    """Published by the skills repo's Actions workflow when a release tag is pushed."""
+
+    TOPIC = Topic.SKILL_TAGS
+    repository: str = Field(description="owner/name of the skills repository")
+    tag: str
+    sha: str
+    actor: str = ""
+    # GitHub Actions OIDC ID token; verified by tag-received. Never logged (SecretStr).
+    oidc_token: SecretStr | None = None
+    pushed_at: datetime = Field(default_factory=_now)
+
+
+# --- skill-released ---------------------------------------------------------------------------
+class SkillReleased(Message):
+    TOPIC = Topic.SKILL_RELEASED
+    release_id: int
+    skill: str
+    version: str
+    previous_version: str | None
+    severity: Severity
+    reasons: tuple[str, ...] = ()
+    changelog: str = ""
+    bundle_uri: str
+    bundle_sha256: str
+
+
+# --- repo-update-requested --------------------------------------------------------------------
+class UpdateRepo(Message):
+    """Open (or find) the PR that brings one service to one release."""
+
+    TOPIC = Topic.REPO_UPDATE_REQUESTED
+    release_id: int
+    skill: str
+    version: str
+    repo: str
+    wave: int = 0
+
+
+# --- pr-opened --------------------------------------------------------------------------------
+class PullRequestOpened(Message):
+    TOPIC = Topic.PR_OPENED
+    release_id: int
+    skill: str
+    version: str
+    repo: str
+    number: int
+    url: str
+    branch: str
+    draft: bool = False
+    conflicts: int = 0
+    api_calls: int = 0
+
+
+# --- github-events ----------------------------------------------------------------------------
+class GitHubEventReceived(Message):
+    """A verified GitHub webhook delivery. The payload stays raw JSON: it is GitHub's contract."""
+
+    TOPIC = Topic.GITHUB_EVENTS
+    delivery_id: str
+    event: str
+    action: str = ""
+    repo: str = ""
+    payload: dict[str, Any]
+
+
+# --- scheduler --------------------------------------------------------------------------------
+class SweepSlas(Message):
+    TOPIC = Topic.SLA_SWEEP_REQUESTED
+    requested_at: datetime = Field(default_factory=_now)
+
+
+class ScanDrift(Message):
+    TOPIC = Topic.DRIFT_SCAN_REQUESTED
+    requested_at: datetime = Field(default_factory=_now)
+    skill: str | None = None
+    remediate: bool = False
+
+
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    cls.type_name(): cls
+    for cls in (SkillTagPushed, SkillReleased, UpdateRepo, PullRequestOpened, GitHubEventReceived,
+                SweepSlas, ScanDrift)
+}
+
+
+def encode(message: Message, correlation_id: str = "") -> tuple[bytes, dict[str, str]]:
+    """Message -> (data, attributes) for the wire. Secrets are revealed only here, on purpose."""
+    body = message.model_dump(mode="json")
+    for name, value in message:
+        if isinstance(value, SecretStr):
+            body[name] = value.get_secret_value()
+    attrs = {
+        "type": message.type_name(),
+        "schema_version": str(message.SCHEMA_VERSION),
+        "correlation_id": correlation_id,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode(), attrs
+
+
+def decode(data: bytes, attributes: Mapping[str, str]) -> Message:
+    """(data, attributes) -> Message. Raises PermanentError saying what is wrong."""
+    type_name = attributes.get("type", "")
+    cls = MESSAGE_TYPES.get(type_name)
+    if cls is None:
+        raise PermanentError(
+            f"unknown message type {type_name!r}; expected one of {sorted(MESSAGE_TYPES)} "
+            "in the 'type' attribute"
+        )
+    version = attributes.get("schema_version", "")
+    if version != str(cls.SCHEMA_VERSION):
+        raise PermanentError(
+            f"{type_name}: unsupported schema_version {version!r}; this build reads {cls.SCHEMA_VERSION}"
+        )
+    try:
+        return cls.model_validate_json(data)
+    except ValidationError as exc:
+        raise PermanentError(f"{type_name}: invalid body: {_brief(exc)}") from None
+
+
+def _brief(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}" for e in exc.errors()[:5]
+    )

@@ -1,0 +1,69 @@
+"""The one error policy: decide ack or retry for a delivery, in one place.
+
+- decoded and handled          -> ACK
+- PermanentError (bad input)   -> logged with its reason, parked in the registry's dead-letter
+                                  store (payload intact, replayable) and ACKed: never a crash loop
+- anything else                -> RETRY (raise in a Cloud Function: 500, Pub/Sub redelivers with
+                                  backoff and, after max attempts, forwards to the DLQ topic)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable, Mapping
+
+from ..domain.errors import PermanentError
+from ..domain.messages import Message, decode
+from ..ports import Registry
+from . import logging as log
+
+Handle = Callable[[Message], None]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A named handler bound to its dependencies, subscribed to one topic."""
+
+    name: str
+    topic: str
+    handle: Handle
+    accepts: tuple[type[Message], ...]
+
+
+class Outcome(str, Enum):
+    ACK = "ack"
+    REJECTED = "rejected"   # permanent error: recorded and acked
+    RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    data: bytes
+    attributes: Mapping[str, str]
+    message_id: str
+    attempt: int = 1
+
+
+def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None) -> Outcome:
+    labels = {"function": consumer.name, "message_id": delivery.message_id,
+              "correlation_id": delivery.attributes.get("correlation_id", "")}
+    try:
+        message = decode(delivery.data, delivery.attributes)
+        if not isinstance(message, consumer.accepts):
+            raise PermanentError(
+                f"{consumer.name} does not handle {message.type_name()}; check the subscription's topic"
+            )
+        consumer.handle(message)
+        return Outcome.ACK
+    except PermanentError as exc:
+        log.error(f"{consumer.name}: permanent error, message parked and acked: {exc}", labels=labels)
+        if registry is not None:
+            registry.add_dead_letter(
+                consumer.name, delivery.attributes.get("type", "?"), delivery.data,
+                dict(delivery.attributes), f"permanent: {exc}", delivery.attempt,
+            )
+        return Outcome.REJECTED
+    except Exception as exc:  # noqa: BLE001 - transient by policy; the caller retries
+        log.warning(f"{consumer.name}: transient error, will retry: {type(exc).__name__}: {exc}",
+                    labels=labels, attempt=delivery.attempt)
+        return Outcome.RETRY
