@@ -1,0 +1,56 @@
+"""`skillfleet` console script: one small module per command group, wired here.
+
+Each command module exposes `register(subparsers)`; a registered command sets `func(args) -> int`.
+A UserError/PermanentError prints a clear one-line message and exits 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from typing import Sequence
+
+from ..domain.errors import PermanentError, SkillfleetError
+
+# command modules under skillfleet.cli, in help order
+_COMMANDS = (
+    "demo_cmd", "db_cmd", "services_cmd", "release_cmd", "status_cmd",
+    "skills_cmd", "merge_cmd", "infra_cmd", "deploy_cmd", "dev_cmd", "dlq_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skillfleet",
+        description="Roll out versioned Skills to service repositories, GitOps style.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMANDS:
+        if importlib.util.find_spec(f"{__package__}.{name}") is None:
+            continue
+        importlib.import_module(f"{__package__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except PermanentError as exc:
+        print(f"skillfleet: error: {exc}", file=sys.stderr)
+        return 2
+    except SkillfleetError as exc:
+        print(f"skillfleet: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("skillfleet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
