@@ -61,6 +61,9 @@ class Registry(Protocol):
 
     # idempotency: True the first time (scope, key) is seen, False on every repeat
     def first_time(self, scope: str, key: str) -> bool: ...
+    def forget(self, scope: str, key: str) -> None:
+        """Undo first_time when the work it guarded failed, so a retry is let through."""
+        ...
 
     # append-only audit log
     def audit(self, kind: str, subject: str, detail: Mapping[str, Any]) -> None: ...

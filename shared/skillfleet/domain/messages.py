@@ -46,6 +46,10 @@ class Message(BaseModel):
     def type_name(cls) -> str:
         return cls.__name__
 
+    def extra_attributes(self) -> dict[str, str]:
+        """Attributes beyond type/schema_version/correlation_id (for subscription filters)."""
+        return {}
+
 
 # --- skill-tags -------------------------------------------------------------------------------
 class SkillTagPushed(Message):
@@ -113,6 +117,9 @@ class GitHubEventReceived(Message):
     repo: str = ""
     payload: dict[str, Any]
 
+    def extra_attributes(self) -> dict[str, str]:
+        return {"event": self.event, "action": self.action, "repo": self.repo}
+
 
 # --- scheduler --------------------------------------------------------------------------------
 class SweepSlas(Message):
@@ -144,6 +151,7 @@ def encode(message: Message, correlation_id: str = "") -> tuple[bytes, dict[str,
         "type": message.type_name(),
         "schema_version": str(message.SCHEMA_VERSION),
         "correlation_id": correlation_id,
+        **message.extra_attributes(),
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode(), attrs
 

@@ -32,8 +32,9 @@ class RolloutState(str, Enum):
 
 _TERMINAL = {RolloutState.MERGED, RolloutState.REJECTED, RolloutState.SUPERSEDED}
 _ALLOWED: dict[RolloutState, set[RolloutState]] = {
+    # REQUESTED -> MERGED: the repo already had exactly this content, nothing to propose
     RolloutState.REQUESTED: {
-        RolloutState.PR_OPEN, RolloutState.CONFLICT, RolloutState.FAILED, RolloutState.SUPERSEDED,
+        RolloutState.PR_OPEN, RolloutState.MERGED, RolloutState.CONFLICT, RolloutState.FAILED, RolloutState.SUPERSEDED,
     },
     # a conflicted PR is still an open PR: people fix it, then merge or close it
     RolloutState.PR_OPEN: {

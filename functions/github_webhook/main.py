@@ -1,0 +1,12 @@
+"""github-webhook Cloud Function (HTTP, public): verify GitHub's signature, publish to github-events."""
+from __future__ import annotations
+
+import flask
+import functions_framework
+
+from skillfleet.runtime import entry
+
+
+@functions_framework.http
+def github_webhook(request: flask.Request) -> tuple[str, int]:
+    return entry.handle_github_webhook(dict(request.headers), request.get_data(cache=False))

@@ -1,0 +1,57 @@
+"""Build, store and load immutable skill bundles."""
+from __future__ import annotations
+
+from ..domain.errors import PermanentError, UserError
+from ..domain.model import Release
+from ..domain.skill import Bundle, parse_skill_md
+from ..domain.versioning import ReleaseTag
+from ..ports import BlobStore, Forge, Registry
+
+
+def build_bundle(files: dict[str, bytes], tag: ReleaseTag) -> Bundle:
+    """Validate a skill folder read at a tag and freeze it as a bundle."""
+    if "SKILL.md" not in files:
+        raise UserError(f"skill {tag.skill!r} has no SKILL.md at tag {tag}; add {tag.skill}/SKILL.md and re-tag")
+    _validate(files, tag)
+    manifest = parse_skill_md(files["SKILL.md"].decode("utf-8", "replace"), where=f"{tag.skill}/SKILL.md")
+    if manifest.name != tag.skill or manifest.version != str(tag.version):
+        raise UserError(
+            f"tag {tag} does not match {tag.skill}/SKILL.md (name {manifest.name!r}, version "
+            f"{manifest.version}); bump the version in SKILL.md and tag that commit"
+        )
+    return Bundle.build(manifest, files)
+
+
+def _validate(files: dict[str, bytes], tag: ReleaseTag) -> None:
+    try:
+        from ..skills.validate import validate_skill_files
+    except ImportError:  # the validator package is optional in stripped builds
+        return
+    report = validate_skill_files(files, {})
+    if report.errors:
+        raise UserError(f"skill {tag} is invalid: " + "; ".join(str(e) for e in report.errors))
+
+
+def store_bundle(bundle: Bundle, blobs: BlobStore) -> tuple[str, str]:
+    ref = blobs.put(f"bundles/{bundle.skill}/{bundle.version}.json", bundle.to_bytes())
+    return ref.uri, ref.sha256
+
+
+def load_bundle(release: Release, blobs: BlobStore) -> Bundle:
+    return Bundle.from_bytes(blobs.get(release.bundle_uri, release.bundle_sha256))
+
+
+def bundle_for_version(
+    skill: str, version: str, *, registry: Registry, blobs: BlobStore, forge: Forge, skills_repo: str,
+) -> Bundle | None:
+    """The bundle of any earlier version: from the registry, or rebuilt from its tag when the
+    version was published before skillfleet tracked it. None when it cannot be found."""
+    release = registry.get_release(skill, version)
+    if release is not None:
+        return load_bundle(release, blobs)
+    tag = ReleaseTag.parse(f"{skill}-v{version}")
+    try:
+        files = forge.read_tree(skills_repo, str(tag), prefix=f"{skill}/")
+    except PermanentError:
+        return None
+    return build_bundle(files, tag) if files else None

@@ -1,0 +1,72 @@
+"""generate-pr: bring one service to one release with one PR (3-way merge of managed files)."""
+from __future__ import annotations
+
+from ..domain import pr_text
+from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata, recorded_version
+from ..domain.errors import PermanentError, TransientError
+from ..domain.messages import PullRequestOpened, UpdateRepo
+from ..domain.model import Release, RolloutState, Service
+from ..domain.versioning import ReleaseTag
+from ..ports import BlobStore, Bus, Forge, Registry
+from .bundles import bundle_for_version, load_bundle
+
+_WORKABLE = {RolloutState.REQUESTED, RolloutState.FAILED}
+
+
+def handle(
+    msg: UpdateRepo, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
+    skills_repo: str, worker: str, lease_seconds: int = 300,
+) -> None:
+    item, _ = registry.ensure_rollout_item(msg.release_id, msg.repo, msg.wave)
+    if item.state not in _WORKABLE:
+        return  # done already: a redelivery or a duplicate
+    if registry.claim_rollout_item(msg.release_id, msg.repo, owner=worker, lease_seconds=lease_seconds) is None:
+        raise TransientError(f"{msg.repo}: another worker holds the lease for this update; retry later")
+    try:
+        _open_pr(msg, registry=registry, forge=forge, blobs=blobs, bus=bus, skills_repo=skills_repo)
+    except PermanentError as exc:
+        registry.transition(msg.release_id, msg.repo, RolloutState.FAILED, reason=str(exc))
+        raise
+    except BaseException:
+        registry.release_claim(msg.release_id, msg.repo, owner=worker)
+        raise
+
+
+def _open_pr(
+    msg: UpdateRepo, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus, skills_repo: str,
+) -> None:
+    release = registry.get_release_by_id(msg.release_id)
+    service = registry.get_service(msg.repo)
+    if release is None or service is None:
+        raise PermanentError(f"release {msg.release_id} or service {msg.repo} is not in the registry")
+    new = load_bundle(release, blobs)
+    paths = [f.destination for f in new.manifest.files] + [METADATA_PATH]
+    current = forge.read_files(msg.repo, paths, ref=service.default_branch)
+    metadata_text = current.pop(METADATA_PATH)
+    old_version = recorded_version(read_metadata(metadata_text), release.skill)
+    old = (bundle_for_version(release.skill, old_version, registry=registry, blobs=blobs, forge=forge,
+                              skills_repo=skills_repo) if old_version else None)
+    plan = plan_update(service=service, new=new, old=old, current=current, metadata_text=metadata_text)
+    if not plan.has_changes:
+        registry.transition(msg.release_id, msg.repo, RolloutState.MERGED, reason="already up to date")
+        registry.set_service_skill(msg.repo, release.skill, release.version)
+        return
+    _publish_pr(msg, release, service, plan, registry=registry, forge=forge, bus=bus)
+
+
+def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: UpdatePlan, *,
+                registry: Registry, forge: Forge, bus: Bus) -> None:
+    tag = ReleaseTag.parse(release.tag)
+    pr = forge.open_update_pr(
+        msg.repo, branch=tag.branch, base=service.default_branch, title=pr_text.title(release),
+        body=pr_text.body(release, plan, default_branch=service.default_branch), files=plan.files,
+        commit_message=f"{pr_text.title(release)}\n\nskillfleet release {release.tag}",
+        labels=pr_text.labels(release, plan), draft=bool(plan.conflicts),
+    )
+    state = RolloutState.CONFLICT if plan.conflicts else RolloutState.PR_OPEN
+    registry.transition(msg.release_id, msg.repo, state, pr_number=pr.number, pr_url=pr.url)
+    bus.publish(PullRequestOpened(
+        release_id=msg.release_id, skill=release.skill, version=release.version, repo=msg.repo,
+        number=pr.number, url=pr.url, branch=pr.branch, draft=pr.draft, conflicts=len(plan.conflicts),
+        api_calls=pr.api_calls,
+    ), correlation_id=release.tag)

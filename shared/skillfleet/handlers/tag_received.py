@@ -1,0 +1,75 @@
+"""tag-received: a release tag in the skills repo becomes an immutable, validated release."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..domain.errors import PermanentError
+from ..domain.messages import SkillReleased, SkillTagPushed
+from ..domain.model import Release, Severity
+from ..domain.versioning import Bump, ReleaseTag, Version
+from ..ports import BlobStore, Bus, Forge, Registry
+from .bundles import build_bundle, store_bundle
+
+VerifyToken = Callable[[str, str], None]   # (token, tag) -> None or raises SignatureError
+
+
+def handle(
+    msg: SkillTagPushed, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
+    skills_repo: str, verify_token: VerifyToken | None,
+) -> None:
+    tag = ReleaseTag.parse(msg.tag)
+    if msg.repository != skills_repo:
+        raise PermanentError(f"tag event from {msg.repository!r}, but the skills repository is {skills_repo!r}")
+    if verify_token is not None:
+        if msg.oidc_token is None:
+            raise PermanentError("tag event carries no GitHub OIDC token; publish it from the skills workflow")
+        verify_token(msg.oidc_token.get_secret_value(), str(tag))
+    release = registry.get_release(tag.skill, str(tag.version)) or _record(msg, tag, registry, forge, blobs)
+    # always (re)announce: a crash after recording must not lose the fan-out; fan-out is idempotent
+    bus.publish(SkillReleased(
+        release_id=release.id or 0, skill=release.skill, version=release.version,
+        previous_version=release.previous_version, severity=release.severity, reasons=release.reasons,
+        changelog=release.changelog, bundle_uri=release.bundle_uri, bundle_sha256=release.bundle_sha256,
+    ), correlation_id=str(tag))
+
+
+def _record(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, forge: Forge, blobs: BlobStore) -> Release:
+    files = forge.read_tree(msg.repository, str(tag), prefix=f"{tag.skill}/")
+    bundle = build_bundle(files, tag)
+    uri, sha = store_bundle(bundle, blobs)
+    previous = _previous_version(tag, registry)
+    severity, reasons, changelog = _assess(tag, previous, msg, forge)
+    release, _ = registry.record_release(Release(
+        skill=tag.skill, version=str(tag.version), previous_version=str(previous) if previous else None,
+        severity=severity, tag=str(tag), commit_sha=forge.resolve_ref(msg.repository, str(tag)),
+        bundle_uri=uri, bundle_sha256=sha, changelog=changelog, reasons=reasons,
+    ))
+    return release
+
+
+def _previous_version(tag: ReleaseTag, registry: Registry) -> Version | None:
+    known = [Version.parse(s.version) for s in registry.service_skills(skill=tag.skill)]
+    latest = registry.latest_release(tag.skill)
+    if latest is not None:
+        known.append(Version.parse(latest.version))
+    older = [v for v in known if v < tag.version]
+    return max(older) if older else None
+
+
+def _assess(
+    tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge,
+) -> tuple[Severity, tuple[str, ...], str]:
+    messages: list[str] = []
+    if previous is not None:
+        try:
+            messages = forge.commit_messages(msg.repository, f"{tag.skill}-v{previous}", str(tag))
+        except PermanentError:
+            messages = []   # the previous tag is gone: judge by the version bump alone
+    try:
+        from ..domain.severity import assess
+    except ImportError:
+        bump = tag.version.bump_from(previous)
+        sev = Severity.MAJOR if bump is Bump.MAJOR else Severity.MINOR if bump is Bump.MINOR else Severity.PATCH
+        return sev, (f"semver {bump.value} bump",), "\n".join(f"- {m.splitlines()[0]}" for m in messages if m)
+    result = assess(str(previous) if previous else None, str(tag.version), messages, "")
+    return result.severity, tuple(result.reasons), result.changelog.to_markdown()
