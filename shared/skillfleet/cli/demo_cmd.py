@@ -1,0 +1,24 @@
+"""`skillfleet demo`: run a whole release locally on embedded defaults."""
+from __future__ import annotations
+
+import argparse
+
+from ..runtime.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("demo", help="run a whole release locally (GitHub emulator, embedded PostgreSQL)",
+                       description="Builds a local world (a skills repo and service repos in the GitHub "
+                                   "emulator, an embedded registry), releases a skill and plays the teams.")
+    p.add_argument("--services", type=int, default=50, help="number of service repos (default 50)")
+    p.add_argument("--seed", type=int, default=7, help="seed for the teams' choices")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..demo.run import run
+    if args.services < 1:
+        print("skillfleet demo: --services must be at least 1")
+        return 2
+    result = run(Settings(db_name="skillfleet_demo"), services=args.services, seed=args.seed)
+    return 0 if result.prs_opened else 1

@@ -1,0 +1,92 @@
+"""`skillfleet services import FILE` and `skillfleet services list`."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from ..domain import yamlsafe
+from ..domain.errors import UserError
+from ..domain.model import Service
+from ..domain.versioning import Version, validate_skill_name
+from ..runtime.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("services", help="the service repositories skillfleet manages")
+    s = p.add_subparsers(dest="services_command", metavar="ACTION", required=True)
+    imp = s.add_parser("import", help="add or update services from a YAML or CSV file",
+                       description="YAML: a list of {repo, team, default_branch?, opted_out?, skills?: "
+                                   "{name: version}}. CSV: columns repo,team[,default_branch,opted_out,skills] "
+                                   "with skills as name@version separated by spaces.")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=_import)
+    ls = s.add_parser("list", help="list services and the skill versions they run")
+    ls.add_argument("--skill", help="only services that use this skill")
+    ls.set_defaults(func=_list)
+
+
+def parse_services(path: Path) -> list[tuple[Service, dict[str, str]]]:
+    """Read a services file; every problem names the file, the entry and the fix."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; pass a YAML or CSV file of services")
+    text = path.read_text(encoding="utf-8")
+    rows = _csv_rows(text) if path.suffix.lower() == ".csv" else yamlsafe.load(text, where=str(path))
+    if not isinstance(rows, list):
+        raise UserError(f"{path}: expected a list of services, one entry per repository")
+    return [_service(row, f"{path} entry {i}") for i, row in enumerate(rows, 1)]
+
+
+def _csv_rows(text: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        skills = dict(s.split("@", 1) for s in (row.pop("skills", "") or "").split() if "@" in s)
+        rows.append({**{k: v for k, v in row.items() if v not in (None, "")}, "skills": skills})
+    return rows
+
+
+def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
+    if not isinstance(row, dict) or not row.get("repo") or not row.get("team"):
+        raise UserError(f"{where}: needs at least 'repo' (owner/name) and 'team'")
+    repo = str(row["repo"])
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise UserError(f"{where}: repo {repo!r} must be owner/name")
+    opted = str(row.get("opted_out", "false")).lower() in ("true", "1", "yes")
+    skills = row.get("skills") or {}
+    if not isinstance(skills, dict):
+        raise UserError(f"{where}: 'skills' must map skill name to version, e.g. {{gcp-nodejs-cicd: 2.0.0}}")
+    try:
+        parsed = {validate_skill_name(str(k)): str(Version.parse(str(v))) for k, v in skills.items()}
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
+    return Service(repo=repo, team=str(row["team"]), default_branch=str(row.get("default_branch", "main")),
+                   opted_out=opted), parsed
+
+
+def _import(args: argparse.Namespace) -> int:
+    from ..adapters.db import open_registry
+    entries = parse_services(args.file)
+    registry = open_registry(Settings())
+    for service, skills in entries:
+        registry.upsert_service(service)
+        for skill, version in skills.items():
+            registry.set_service_skill(service.repo, skill, version)
+    print(f"imported {len(entries)} services from {args.file}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ..adapters.db import open_registry
+    registry = open_registry(Settings())
+    services = registry.list_services(skill=args.skill, include_opted_out=True)
+    skills: dict[str, list[str]] = {}
+    for s in registry.service_skills(skill=args.skill):
+        skills.setdefault(s.repo, []).append(f"{s.skill}@{s.version}")
+    print(f"{'repo':<36}{'team':<18}{'branch':<10}skills")
+    for svc in services:
+        flag = " (opted out)" if svc.opted_out else ""
+        print(f"{svc.repo:<36}{svc.team:<18}{svc.default_branch:<10}{' '.join(skills.get(svc.repo, []))}{flag}")
+    print(f"{len(services)} services")
+    return 0

@@ -1,0 +1,1 @@
+"""`skillfleet demo`: the whole system on one machine with embedded defaults."""

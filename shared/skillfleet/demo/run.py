@@ -1,0 +1,182 @@
+"""The demo: a whole release on one machine, played end to end.
+
+GitHub emulator (real git) -> skills tag -> tag-received -> fan-out-repos -> generate-pr (3-way
+merge) -> PRs; then the teams merge, close or ignore their PRs; signed webhooks come back through
+github-webhook -> record-merge; the registry shows the adoption.
+"""
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import reporting
+from ..adapters.blob_local import LocalBlobStore
+from ..adapters.bus_memory import BusStats, InProcessBus
+from ..bootstrap import App, bootstrap, consumers
+from ..domain.apply import render
+from ..domain.messages import SkillTagPushed
+from ..domain.model import RolloutState, Service
+from ..handlers import github_webhook
+from ..runtime.settings import Settings
+from . import world
+from .webhook_server import WebhookServer
+
+TOKEN = "ghp_demo_token_not_a_secret"
+WEBHOOK_SECRET = "demo-webhook-secret"
+
+
+@dataclass
+class DemoResult:
+    prs_opened: int = 0
+    clean: int = 0
+    conflicted: int = 0
+    merged: int = 0
+    rejected: int = 0
+    left_open: int = 0
+    api_calls_per_pr: float = 0.0
+    seconds: float = 0.0
+    state_dir: Path = Path()
+    notes: list[str] = field(default_factory=list)
+
+
+class Progress:
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self._out, self._t0, self._tty = out, time.monotonic(), sys.stdout.isatty()
+
+    def step(self, text: str) -> None:
+        self._out(f"[{time.monotonic() - self._t0:6.1f}s] {text}")
+
+    def count(self, label: str, done: int, total: int) -> None:
+        if self._tty:
+            print(f"\r           {label}: {done}/{total}", end="" if done < total else "\n", flush=True)
+        elif done == total or done % 10 == 0:
+            self._out(f"           {label}: {done}/{total}")
+
+
+def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[[str], None] = print) -> DemoResult:
+    from ..ghemu import GitHubEmulator          # imported here: the emulator is only for local runs
+    t0 = time.monotonic()
+    progress = Progress(out)
+    root = (settings.state_dir / "demo").resolve()
+    result = DemoResult(state_dir=root)
+    if root.exists():
+        progress.step(f"previous demo state found in {root}: starting clean")
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    progress.step("starting the registry (embedded PostgreSQL) and applying migrations")
+    registry = fresh_registry(settings)
+    with GitHubEmulator(root / "github", token=TOKEN, webhook_secret=WEBHOOK_SECRET) as gh:
+        demo_settings = settings.model_copy(update={
+            "github_url": f"{gh.url}/api/v3", "skills_repo": world.SKILLS_REPO, "require_oidc": False,
+        })
+        bus = InProcessBus(registry=registry, max_attempts=5)
+        app = bootstrap(demo_settings, registry=registry, bus=bus, blobs=LocalBlobStore(root / "blobs"),
+                        forge=_forge(gh.url), verify_tag_token=None)
+        for consumer in consumers(app):
+            bus.subscribe(consumer)
+        secret = WEBHOOK_SECRET.encode()
+        with WebhookServer(lambda h, b: github_webhook.handle(h, b, secret=secret, registry=registry,
+                                                            bus=bus)) as hooks:
+            gh.add_hook(hooks.url, WEBHOOK_SECRET)
+            _seed(gh, app, services, progress)
+            _release(gh, app, bus, progress, result)
+            _play_teams(gh, app, bus, progress, result, random.Random(seed))
+        adoption = registry.adoption(world.SKILL, "2.1.0")
+    result.seconds = time.monotonic() - t0
+    out("")
+    out(reporting.adoption_table(adoption))
+    out("")
+    out(f"PRs opened: {result.prs_opened} ({result.clean} merged cleanly, {result.conflicted} with conflicts, "
+        f"opened as drafts); GitHub API calls per PR: {result.api_calls_per_pr:.1f}")
+    out(f"Teams merged {result.merged}, rejected {result.rejected} with a reason, left {result.left_open} open.")
+    out(f"Demo took {result.seconds:.1f}s. State: {root} (registry: embedded PostgreSQL in "
+        f"{settings.state_dir.resolve() / 'pg'}, database {settings.db_name}). Re-run: starts clean.")
+    return result
+
+
+def fresh_registry(settings: Settings):  # type: ignore[no-untyped-def]
+    from ..adapters.db import open_registry, recreate_database
+    recreate_database(settings)
+    return open_registry(settings)
+
+
+def _forge(url: str):  # type: ignore[no-untyped-def]
+    from ..adapters.forge_github import GitHubForge
+    return GitHubForge(f"{url}/api/v3", TOKEN, seconds_between_requests=0, seconds_between_writes=0)
+
+
+def _seed(gh, app: App, count: int, progress: Progress) -> None:  # type: ignore[no-untyped-def]
+    progress.step(f"seeding the GitHub emulator: {world.SKILLS_REPO} with {world.SKILL} v2.0.0 "
+                  f"and {count} service repos")
+    gh.create_repo(world.SKILLS_REPO, world.skill_files("2.0.0", world.CLOUDBUILD_V2_0))
+    gh.create_tag(world.SKILLS_REPO, f"{world.SKILL}-v2.0.0", "main")
+    from ..handlers.bundles import build_bundle
+    from ..domain.versioning import ReleaseTag
+    base = build_bundle(app.forge.read_tree(world.SKILLS_REPO, f"{world.SKILL}-v2.0.0", prefix=f"{world.SKILL}/"),
+                        ReleaseTag.parse(f"{world.SKILL}-v2.0.0"))
+    for i, svc in enumerate(world.services(count), 1):
+        service = Service(repo=svc.repo, team=svc.team)
+        rendered = render(base.text("files/cloudbuild.yaml"), service)
+        gh.create_repo(svc.repo, world.service_files(svc, rendered, base.sha256))
+        app.registry.upsert_service(service)
+        app.registry.set_service_skill(svc.repo, world.SKILL, "2.0.0")
+        progress.count("service repos", i, count)
+
+
+def _release(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoResult) -> None:  # type: ignore[no-untyped-def]
+    tag = f"{world.SKILL}-v2.1.0"
+    progress.step(f"platform team releases {tag}: {len(world.V2_1_COMMITS)} commits, then the tag")
+    for i, message in enumerate(world.V2_1_COMMITS):
+        files = world.skill_files("2.1.0", world.CLOUDBUILD_V2_1) if i == len(world.V2_1_COMMITS) - 1 else {
+            f"{world.SKILL}/CHANGES-{i}.md": message + "\n"}
+        gh.commit(world.SKILLS_REPO, "main", files, message)
+    gh.create_tag(world.SKILLS_REPO, tag, "main")
+    sha = app.forge.resolve_ref(world.SKILLS_REPO, tag)
+    # the skills repo's Actions workflow publishes this; here the demo plays that workflow
+    app.bus.publish(SkillTagPushed(repository=world.SKILLS_REPO, tag=tag, sha=sha, actor="platform-bot"))
+    progress.step("running the chain: tag-received -> fan-out-repos -> generate-pr")
+    total = len(app.registry.list_services(skill=world.SKILL))
+    bus._progress = lambda s: _count_prs(s, progress, bus, total)  # noqa: SLF001 - demo progress only
+    bus.drain()
+    bus._progress = None  # noqa: SLF001
+    opened = [m for m in bus.published if type(m).__name__ == "PullRequestOpened"]
+    result.prs_opened = len({(m.repo, m.number) for m in opened})  # type: ignore[attr-defined]
+    result.conflicted = sum(1 for m in opened if m.conflicts)  # type: ignore[attr-defined]
+    result.clean = result.prs_opened - result.conflicted
+    result.api_calls_per_pr = sum(m.api_calls for m in opened) / max(1, len(opened))  # type: ignore[attr-defined]
+    progress.step(f"{result.prs_opened} PRs opened ({result.conflicted} drafts with conflicts)")
+
+
+def _count_prs(stats: BusStats, progress: Progress, bus: InProcessBus, total: int) -> None:
+    done = sum(1 for m in bus.published if type(m).__name__ == "PullRequestOpened")
+    if done and stats.delivered % 5 == 0 or done == total:
+        progress.count("PRs opened", done, total)
+
+
+def _play_teams(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoResult,  # type: ignore[no-untyped-def]
+                rng: random.Random) -> None:
+    progress.step("teams review their PRs: most merge, a few decline with a reason, some wait")
+    release = app.registry.get_release(world.SKILL, "2.1.0")
+    assert release is not None and release.id is not None
+    items = app.registry.list_rollout_items(release.id)
+    reasons = ("we are migrating this service to Go next quarter", "node:20 breaks our native addon; tracking in #412")
+    for item in sorted(items, key=lambda i: i.repo):
+        if item.pr_number is None:
+            continue
+        roll = rng.random()
+        owner = f"{item.repo.split('/')[1].rsplit('-svc', 1)[0]}-lead"
+        if item.state is RolloutState.CONFLICT or roll > 0.9:
+            result.left_open += 1
+        elif roll > 0.8:
+            gh.close_pull(item.repo, item.pr_number, as_user=owner, comment=rng.choice(reasons))
+            result.rejected += 1
+        else:
+            gh.merge_pull(item.repo, item.pr_number, as_user=owner)
+            result.merged += 1
+    gh.wait_idle()
+    bus.drain()
