@@ -65,8 +65,8 @@ def _consumer(name: str, accepts: type, handle: Callable[..., None]) -> Consumer
 
 
 def _registry(settings: Settings) -> Registry:
-    from .adapters.db import open_registry
-    return open_registry(settings)
+    from .adapters.db import connect_registry
+    return connect_registry(settings)
 
 
 def _forge(settings: Settings) -> Forge:

@@ -20,5 +20,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.services < 1:
         print("skillfleet demo: --services must be at least 1")
         return 2
-    result = run(Settings(db_name="skillfleet_demo"), services=args.services, seed=args.seed)
+    # the demo always runs on embedded defaults, whatever database the environment points at
+    settings = Settings().model_copy(update={"db_name": "skillfleet_demo", "database_url": None,
+                                             "cloudsql_instance": None})
+    result = run(settings, services=args.services, seed=args.seed)
     return 0 if result.prs_opened else 1

@@ -20,12 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _run(args: argparse.Namespace) -> int:
     from ..adapters.bus_memory import InProcessBus
-    from ..adapters.db import open_registry
+    from ..adapters.db import connect_registry
     from ..bootstrap import bootstrap, consumers
 
     tag = ReleaseTag.parse(args.tag)          # a malformed tag fails here, before any I/O
     settings = Settings()
-    registry = open_registry(settings)
+    registry = connect_registry(settings)
     bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
     app = bootstrap(settings, registry=registry, bus=bus, verify_tag_token=None)
     for consumer in consumers(app):

@@ -66,9 +66,9 @@ def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from ..adapters.db import open_registry
+    from ..adapters.db import connect_registry
     entries = parse_services(args.file)
-    registry = open_registry(Settings())
+    registry = connect_registry(Settings())
     for service, skills in entries:
         registry.upsert_service(service)
         for skill, version in skills.items():
@@ -78,8 +78,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..adapters.db import open_registry
-    registry = open_registry(Settings())
+    from ..adapters.db import connect_registry
+    registry = connect_registry(Settings())
     services = registry.list_services(skill=args.skill, include_opted_out=True)
     skills: dict[str, list[str]] = {}
     for s in registry.service_skills(skill=args.skill):

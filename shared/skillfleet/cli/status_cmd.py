@@ -17,9 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..adapters.db import open_registry
+    from ..adapters.db import connect_registry
     skill = validate_skill_name(args.skill)
-    registry = open_registry(Settings())
+    registry = connect_registry(Settings())
     if args.version:
         release = registry.get_release(skill, str(Version.parse(args.version)))
     else:

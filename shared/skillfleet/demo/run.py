@@ -22,6 +22,7 @@ from ..domain.apply import render
 from ..domain.messages import SkillTagPushed
 from ..domain.model import RolloutState, Service
 from ..handlers import github_webhook
+from ..ports import Registry
 from ..runtime.settings import Settings
 from . import world
 from .webhook_server import WebhookServer
@@ -99,10 +100,17 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     return result
 
 
-def fresh_registry(settings: Settings):  # type: ignore[no-untyped-def]
-    from ..adapters.db import open_registry, recreate_database
-    recreate_database(settings)
-    return open_registry(settings)
+def fresh_registry(settings: Settings) -> Registry:
+    """A new, empty demo database on the embedded server (started on demand, then reused)."""
+    from ..adapters.db import connect_registry, embedded_pgdata
+    from ..adapters.registry import embedded
+    server = embedded.ensure_running(embedded_pgdata(settings))
+    conn = server.connect("postgres", autocommit=True)
+    try:
+        conn.cursor().execute(f'DROP DATABASE IF EXISTS "{settings.db_name}" WITH (FORCE)')
+    finally:
+        conn.close()
+    return connect_registry(settings)
 
 
 def _forge(url: str):  # type: ignore[no-untyped-def]
