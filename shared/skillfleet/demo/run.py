@@ -84,7 +84,7 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
         with WebhookServer(lambda h, b: github_webhook.handle(h, b, secret=secret, registry=registry,
                                                             bus=bus)) as hooks:
             gh.add_hook(hooks.url, WEBHOOK_SECRET)
-            _seed(gh, app, services, progress)
+            seed_world(gh, app, services, progress)
             _release(gh, app, bus, progress, result)
             _play_teams(gh, app, bus, progress, result, random.Random(seed))
         adoption = registry.adoption(world.SKILL, "2.1.0")
@@ -118,7 +118,8 @@ def _forge(url: str):  # type: ignore[no-untyped-def]
     return GitHubForge(f"{url}/api/v3", TOKEN, seconds_between_requests=0, seconds_between_writes=0)
 
 
-def _seed(gh, app: App, count: int, progress: Progress) -> None:  # type: ignore[no-untyped-def]
+def seed_world(gh, app: App, count: int, progress: Progress | None = None) -> list[world.DemoService]:  # type: ignore[no-untyped-def]
+    progress = progress or Progress(lambda _: None)
     progress.step(f"seeding the GitHub emulator: {world.SKILLS_REPO} with {world.SKILL} v2.0.0 "
                   f"and {count} service repos")
     gh.create_repo(world.SKILLS_REPO, world.skill_files("2.0.0", world.CLOUDBUILD_V2_0))
@@ -127,18 +128,20 @@ def _seed(gh, app: App, count: int, progress: Progress) -> None:  # type: ignore
     from ..domain.versioning import ReleaseTag
     base = build_bundle(app.forge.read_tree(world.SKILLS_REPO, f"{world.SKILL}-v2.0.0", prefix=f"{world.SKILL}/"),
                         ReleaseTag.parse(f"{world.SKILL}-v2.0.0"))
-    for i, svc in enumerate(world.services(count), 1):
+    demo_services = world.services(count)
+    for i, svc in enumerate(demo_services, 1):
         service = Service(repo=svc.repo, team=svc.team)
         rendered = render(base.text("files/cloudbuild.yaml"), service)
         gh.create_repo(svc.repo, world.service_files(svc, rendered, base.sha256))
         app.registry.upsert_service(service)
         app.registry.set_service_skill(svc.repo, world.SKILL, "2.0.0")
         progress.count("service repos", i, count)
+    return demo_services
 
 
-def _release(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoResult) -> None:  # type: ignore[no-untyped-def]
+def release_tag(gh, app: App) -> str:  # type: ignore[no-untyped-def]
+    """The platform team's v2.1.0: commits, the tag, and the workflow's message to skill-tags."""
     tag = f"{world.SKILL}-v2.1.0"
-    progress.step(f"platform team releases {tag}: {len(world.V2_1_COMMITS)} commits, then the tag")
     for i, message in enumerate(world.V2_1_COMMITS):
         files = world.skill_files("2.1.0", world.CLOUDBUILD_V2_1) if i == len(world.V2_1_COMMITS) - 1 else {
             f"{world.SKILL}/CHANGES-{i}.md": message + "\n"}
@@ -147,6 +150,12 @@ def _release(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoRe
     sha = app.forge.resolve_ref(world.SKILLS_REPO, tag)
     # the skills repo's Actions workflow publishes this; here the demo plays that workflow
     app.bus.publish(SkillTagPushed(repository=world.SKILLS_REPO, tag=tag, sha=sha, actor="platform-bot"))
+    return tag
+
+
+def _release(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoResult) -> None:  # type: ignore[no-untyped-def]
+    progress.step(f"platform team releases {world.SKILL}-v2.1.0: {len(world.V2_1_COMMITS)} commits, then the tag")
+    release_tag(gh, app)
     progress.step("running the chain: tag-received -> fan-out-repos -> generate-pr")
     total = len(app.registry.list_services(skill=world.SKILL))
     bus._progress = lambda s: _count_prs(s, progress, bus, total)  # noqa: SLF001 - demo progress only
