@@ -1,0 +1,1 @@
+"""PostgreSQL registry internals: pool, URL parsing, embedded server, migrations, stores."""
