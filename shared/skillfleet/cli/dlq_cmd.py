@@ -1,0 +1,170 @@
+"""`skillfleet dlq list` and `skillfleet dlq replay ID...|--all`: the dead letters, and bringing them back.
+
+The registry is the durable list. With the Pub/Sub bus, both commands first move whatever sits on
+the dead-letter pull subscriptions into it (stored, then acked); entries the error policy parked
+for permanent errors are there already. Replay republishes the original bytes and attributes to
+the original topic and marks the entry replayed, so replaying again publishes nothing.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..adapters.dlq_pubsub import original_attributes
+from ..domain.errors import UserError
+from ..domain.messages import MESSAGE_TYPES
+from ..ports import DeadLetter, Registry
+from ..runtime.functions import FUNCTIONS
+from ..runtime.settings import Settings
+
+if TYPE_CHECKING:
+    from ..devstack.plan import BusPlan
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("dlq", help="dead letters: list them, replay them once the cause is fixed")
+    dlq = p.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
+    ls = dlq.add_parser("list", help="messages that failed for good: id, where, type, attempts, age, error")
+    ls.add_argument("--all", action="store_true", help="include entries already replayed")
+    ls.set_defaults(func=_list)
+    rp = dlq.add_parser("replay", help="republish dead letters to their original topic (once each)")
+    rp.add_argument("ids", nargs="*", type=int, metavar="ID", help="dead-letter ids from `dlq list`")
+    rp.add_argument("--all", action="store_true", help="replay every entry not yet replayed")
+    rp.set_defaults(func=_replay)
+
+
+def _list(args: argparse.Namespace) -> int:
+    settings = Settings()
+    registry = _registry(settings)
+    _collect(settings, registry)
+    letters = registry.list_dead_letters(include_replayed=args.all)
+    if not letters:
+        print("no dead letters")
+        return 0
+    print(_table(letters, datetime.now(UTC)))
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    if bool(args.ids) == bool(args.all):
+        raise UserError("name the dead letters to replay (IDs from `skillfleet dlq list`) or pass --all")
+    settings = Settings()
+    registry = _registry(settings)
+    _collect(settings, registry)
+    chosen = _choose(registry, args.ids)
+    todo = [d for d in chosen if d.replayed_at is None]
+    for d in chosen:
+        if d.replayed_at is not None:
+            print(f"dead letter {d.id} was already replayed at {d.replayed_at:%Y-%m-%d %H:%M:%S}; not published again")
+    if todo:
+        publish = _pubsub_publisher(settings) if settings.bus == "pubsub" else _local_publisher(settings, registry)
+        topics = _topics()
+        for d in todo:
+            topic = topic_of(d, topics)
+            message_id = publish(topic, d.data, original_attributes(d.attributes))
+            registry.mark_dead_letter_replayed(d.id)
+            print(f"replayed dead letter {d.id} ({d.message_type}) to {topic} as message {message_id}")
+        if settings.bus != "pubsub":
+            print(_drain_local(publish))
+    return 0
+
+
+Publish = Callable[[str, bytes, dict[str, str]], str]
+
+
+def _pubsub_publisher(settings: Settings) -> Publish:
+    from ..adapters.bus_pubsub import PubSubBus
+
+    return PubSubBus(settings.gcp_project, emulator_host=settings.pubsub_emulator_host).publish_raw
+
+
+def _local_publisher(settings: Settings, registry: Registry) -> Publish:
+    """The in-process bus with every handler subscribed: replay runs the chain here, now."""
+    from ..adapters.bus_memory import InProcessBus
+    from ..bootstrap import bootstrap, consumers
+
+    bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
+    for consumer in consumers(bootstrap(settings, registry=registry, bus=bus, verify_tag_token=None)):
+        bus.subscribe(consumer)
+    return bus.publish_raw
+
+
+def _drain_local(publish: Publish) -> str:
+    bus = publish.__self__  # type: ignore[attr-defined]
+    stats = bus.drain()
+    return (f"delivered {stats.delivered} message(s): {stats.acked} ok, {stats.rejected} rejected, "
+            f"{stats.dead_lettered} dead-lettered again")
+
+
+def _registry(settings: Settings) -> Registry:
+    from ..adapters.db import connect_registry
+
+    return connect_registry(settings)
+
+
+def _collect(settings: Settings, registry: Registry) -> None:
+    if settings.bus != "pubsub":
+        return
+    from ..adapters.dlq_pubsub import PubSubDeadLetters, make_subscriber_factory
+
+    inbox = PubSubDeadLetters(settings.gcp_project,
+                              subscriber_factory=make_subscriber_factory(settings.pubsub_emulator_host))
+    plan = _plan()
+    for got in inbox.collect([p.name for p in plan.dead_letter_pulls], registry):
+        if got.stored:
+            print(f"moved {got.stored} dead letter(s) from {got.subscription} into the registry")
+
+
+def _plan() -> BusPlan:
+    from ..devstack.topology import load_plan
+
+    return load_plan(Path.cwd())
+
+
+def _topics() -> dict[str, str]:
+    """subscription or function name -> the topic it reads, where that is unambiguous."""
+    topics = {s.name: s.topic for s in _plan().push}
+    topics.update({f.name: f.consumes[0] for f in FUNCTIONS if len(f.consumes) == 1})
+    return topics
+
+
+def _choose(registry: Registry, ids: list[int]) -> list[DeadLetter]:
+    every = registry.list_dead_letters(include_replayed=True)
+    if not ids:
+        return [d for d in every if d.replayed_at is None]
+    by_id = {d.id: d for d in every}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise UserError(f"no dead letter with id {', '.join(map(str, missing))}; see `skillfleet dlq list --all`")
+    return [by_id[i] for i in ids]
+
+
+def topic_of(letter: DeadLetter, topics: dict[str, str]) -> str:
+    if letter.subscription in topics:
+        return topics[letter.subscription]
+    cls = MESSAGE_TYPES.get(letter.message_type)
+    if cls is not None:
+        return cls.TOPIC
+    raise UserError(f"dead letter {letter.id}: cannot tell its topic (subscription {letter.subscription!r}, "
+                    f"type {letter.message_type!r}); publish it by hand if it is still wanted")
+
+
+def _table(letters: list[DeadLetter], now: datetime) -> str:
+    rows = [("ID", "WHERE", "TYPE", "ATTEMPTS", "AGE", "ERROR")]
+    for d in letters:
+        error = d.error if d.replayed_at is None else f"(replayed) {d.error}"
+        rows.append((str(d.id), d.subscription, d.message_type, str(d.attempts), _age(now - d.created_at),
+                     error if len(error) <= 90 else error[:87] + "..."))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5] for r in rows)
+
+
+def _age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
