@@ -11,11 +11,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from skillfleet.adapters.registry import embedded
 from skillfleet.adapters.registry.migrate import migrate
 from skillfleet.adapters.registry_pg import PostgresRegistry

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.errors import PermanentError
-from ...domain.model import RolloutItem, RolloutState, check_transition
+from ...domain.model import IllegalTransition, RolloutItem, RolloutState, check_transition
 from . import rows as rec
 from .base import RegistryBase
 from .sql import jsonb, one, rows
@@ -81,7 +81,7 @@ class RolloutStore(RegistryBase):
                     "it is created by fan-out (ensure_rollout_item) before it can move"
                 )
             current = RolloutState(row["state"])
-            changed = check_transition(current, to)
+            changed = _check(row, current, to)
             updated = _apply(cur, row, to, changed, pr_number, pr_url, reason)
             if changed:
                 _audit_transition(cur, row, current, to, reason, updated["pr_number"])
@@ -106,6 +106,16 @@ class RolloutStore(RegistryBase):
                 (release_id, state and state.value, state and state.value),
             )
             return [rec.rollout_item(row) for row in rows(cur)]
+
+
+def _check(row: dict[str, Any], current: RolloutState, to: RolloutState) -> bool:
+    try:
+        return check_transition(current, to)
+    except IllegalTransition as exc:
+        raise IllegalTransition(
+            f"{row['repo']} for {row['skill']}@{row['version']}: {exc}; "
+            "the registry keeps its state, check the event order or the PR on GitHub"
+        ) from exc
 
 
 def _locked_item(cur: Any, release_id: int, repo: str, *, lock: bool) -> dict[str, Any] | None:
