@@ -89,7 +89,8 @@ class OidcIssuer:
             secret = key if key is not None else self.public_pem()
             return _compact({"alg": alg, "typ": "JWT", **header}, claims,
                             lambda data: hmac.new(secret, data, _HMAC[alg]).digest())
-        signing_key = key if key is not None else self.keys[kid or self.kid]
+        # an unpublished kid is still signed (with the current key): the verifier must refuse the kid
+        signing_key = key if key is not None else self.keys.get(kid or self.kid, self.keys[self.kid])
         return jwt.encode(dict(claims), signing_key, algorithm=alg, headers=header)
 
     def github_claims(self, *, repository: str, tag: str, audience: str, **overrides: Any) -> dict[str, Any]:
