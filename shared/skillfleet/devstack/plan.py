@@ -57,8 +57,8 @@ def plan_from_functions(functions: Iterable[FunctionSpec] = FUNCTIONS) -> BusPla
                 topics.append(topic)
         for topic in spec.consumes:
             name = subscription_name(spec.name, topic)
-            push.append(PushSub(name, topic, spec.name, f"{name}-dlq"))
-    pulls = tuple(PullSub(f"{s.dead_letter_topic}-pull", s.dead_letter_topic) for s in push)
+            push.append(PushSub(name, topic, spec.name, f"{name}--dead"))
+    pulls = tuple(PullSub(s.dead_letter_topic, s.dead_letter_topic) for s in push)
     return BusPlan(tuple(topics) + tuple(s.dead_letter_topic for s in push), tuple(push), pulls)
 
 
