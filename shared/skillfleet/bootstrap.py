@@ -4,8 +4,9 @@ from __future__ import annotations
 import functools
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .domain.messages import GitHubEventReceived, SkillReleased, SkillTagPushed, UpdateRepo
 from .handlers import fan_out_repos, generate_pr, record_merge, tag_received
@@ -23,7 +24,7 @@ class App:
     blobs: BlobStore
     bus: Bus
     notifier: Notifier | None = None
-    verify_tag_token: Callable[[str, str], None] | None = None
+    verify_tag_token: Callable[[str, str, str], None] | None = None
 
 
 def bootstrap(settings: Settings, **overrides: Any) -> App:
@@ -35,7 +36,7 @@ def bootstrap(settings: Settings, **overrides: Any) -> App:
         forge=overrides.get("forge") or _forge(settings),
         blobs=overrides.get("blobs") or _blobs(settings),
         bus=overrides.get("bus") or _bus(settings, registry),
-        notifier=overrides.get("notifier"),
+        notifier=overrides.get("notifier") or _notifier(settings),
         verify_tag_token=overrides["verify_tag_token"] if "verify_tag_token" in overrides
         else _tag_verifier(settings),
     )
@@ -49,7 +50,8 @@ def consumers(app: App) -> list[Consumer]:
         _consumer("tag-received", SkillTagPushed, functools.partial(
             tag_received.handle, **common, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, verify_token=app.verify_tag_token)),
-        _consumer("fan-out-repos", SkillReleased, functools.partial(fan_out_repos.handle, **common, bus=app.bus)),
+        _consumer("fan-out-repos", SkillReleased, functools.partial(
+            fan_out_repos.handle, **common, bus=app.bus, notifier=app.notifier)),
         _consumer("generate-pr", UpdateRepo, functools.partial(
             generate_pr.handle, **common, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, worker=worker, lease_seconds=s.lease_seconds)),
@@ -91,7 +93,15 @@ def _bus(settings: Settings, registry: Registry) -> Bus:
     return InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
 
 
-def _tag_verifier(settings: Settings) -> Callable[[str, str], None] | None:
+def _notifier(settings: Settings) -> Notifier:
+    if settings.slack_token is not None:
+        from .adapters.notifier_slack import SlackNotifier
+        return SlackNotifier(settings.slack_token, settings.slack_channel, settings.slack_base_url)
+    from .adapters.notifier_console import ConsoleNotifier
+    return ConsoleNotifier()
+
+
+def _tag_verifier(settings: Settings) -> Callable[[str, str, str], None] | None:
     if not settings.require_oidc:
         return None
     from .adapters.oidc import GitHubActionsVerifier
@@ -100,4 +110,8 @@ def _tag_verifier(settings: Settings) -> Callable[[str, str], None] | None:
         repository=settings.skills_repo, repository_id=settings.skills_repo_id,
         workflow_path=settings.skills_workflow,
     )
-    return lambda token, tag: verifier.verify(token, tag=tag) and None
+
+    def verify(token: str, tag: str, sha: str) -> None:
+        verifier.verify(token, tag=tag, sha=sha or None)
+
+    return verify

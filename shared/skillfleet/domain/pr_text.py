@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .apply import UpdatePlan
 from .model import Release
+from .severity import Policy, format_duration
 
 LABEL_UPDATE = "skills-update"
 LABEL_CONFLICT = "skills-conflict"
@@ -12,14 +13,14 @@ def title(release: Release) -> str:
     return f"[Skills] Update {release.skill} to v{release.version}"
 
 
-def labels(release: Release, plan: UpdatePlan) -> list[str]:
-    out = [LABEL_UPDATE, f"severity:{release.severity.value}"]
+def labels(policy: Policy, plan: UpdatePlan) -> list[str]:
+    out = list(dict.fromkeys([LABEL_UPDATE, *policy.labels]))
     if plan.conflicts:
         out.append(LABEL_CONFLICT)
     return out
 
 
-def body(release: Release, plan: UpdatePlan, *, default_branch: str) -> str:
+def body(release: Release, plan: UpdatePlan, policy: Policy, *, default_branch: str) -> str:
     prev = f"v{release.previous_version}" if release.previous_version else "(not installed)"
     lines = [
         f"This PR updates skill **{release.skill}** from {prev} to **v{release.version}** "
@@ -30,6 +31,8 @@ def body(release: Release, plan: UpdatePlan, *, default_branch: str) -> str:
         "",
         "## Impact",
         f"- Severity: **{release.severity.value}**" + (f" ({'; '.join(release.reasons)})" if release.reasons else ""),
+        f"- Review: {policy.review.value.replace('_', ' ')}; merge within {format_duration(policy.merge_sla)} "
+        f"(rollout: {policy.rollout.value})",
         f"- Files touched: {sum(1 for c in plan.changes if c.status != 'unchanged')} of {len(plan.changes)} "
         "managed files",
     ]

@@ -6,6 +6,7 @@ from ..domain.model import Release
 from ..domain.skill import Bundle, parse_skill_md
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Forge, Registry
+from ..skills.validate import validate_skill_files
 
 
 def build_bundle(files: dict[str, bytes], tag: ReleaseTag) -> Bundle:
@@ -23,11 +24,7 @@ def build_bundle(files: dict[str, bytes], tag: ReleaseTag) -> Bundle:
 
 
 def _validate(files: dict[str, bytes], tag: ReleaseTag) -> None:
-    try:
-        from ..skills.validate import validate_skill_files
-    except ImportError:  # the validator package is optional in stripped builds
-        return
-    report = validate_skill_files(files, {})
+    report = validate_skill_files(files, {}, expected_name=tag.skill, expected_version=str(tag.version))
     if report.errors:
         raise UserError(f"skill {tag} is invalid: " + "; ".join(str(e) for e in report.errors))
 

@@ -6,6 +6,7 @@ from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata
 from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import PullRequestOpened, UpdateRepo
 from ..domain.model import Release, RolloutState, Service
+from ..domain.severity import Policy, policy_for
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import bundle_for_version, load_bundle
@@ -51,17 +52,18 @@ def _open_pr(
         registry.transition(msg.release_id, msg.repo, RolloutState.MERGED, reason="already up to date")
         registry.set_service_skill(msg.repo, release.skill, release.version)
         return
-    _publish_pr(msg, release, service, plan, registry=registry, forge=forge, bus=bus)
+    policy = policy_for(release.severity, overrides=new.manifest.severity_matrix)
+    _publish_pr(msg, release, service, plan, policy, registry=registry, forge=forge, bus=bus)
 
 
-def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: UpdatePlan, *,
+def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: UpdatePlan, policy: Policy, *,
                 registry: Registry, forge: Forge, bus: Bus) -> None:
     tag = ReleaseTag.parse(release.tag)
     pr = forge.open_update_pr(
         msg.repo, branch=tag.branch, base=service.default_branch, title=pr_text.title(release),
-        body=pr_text.body(release, plan, default_branch=service.default_branch), files=plan.files,
+        body=pr_text.body(release, plan, policy, default_branch=service.default_branch), files=plan.files,
         commit_message=f"{pr_text.title(release)}\n\nskillfleet release {release.tag}",
-        labels=pr_text.labels(release, plan), draft=bool(plan.conflicts),
+        labels=pr_text.labels(policy, plan), draft=bool(plan.conflicts),
     )
     state = RolloutState.CONFLICT if plan.conflicts else RolloutState.PR_OPEN
     registry.transition(msg.release_id, msg.repo, state, pr_number=pr.number, pr_url=pr.url)

@@ -1,16 +1,17 @@
 """tag-received: a release tag in the skills repo becomes an immutable, validated release."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from ..domain.errors import PermanentError
+from ..domain.errors import PermanentError, SignatureError
 from ..domain.messages import SkillReleased, SkillTagPushed
 from ..domain.model import Release, Severity
-from ..domain.versioning import Bump, ReleaseTag, Version
+from ..domain.severity import assess
+from ..domain.versioning import ReleaseTag, Version
 from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import build_bundle, store_bundle
 
-VerifyToken = Callable[[str, str], None]   # (token, tag) -> None or raises SignatureError
+VerifyToken = Callable[[str, str, str], None]   # (token, tag, sha) -> None or raises SignatureError
 
 
 def handle(
@@ -21,9 +22,7 @@ def handle(
     if msg.repository != skills_repo:
         raise PermanentError(f"tag event from {msg.repository!r}, but the skills repository is {skills_repo!r}")
     if verify_token is not None:
-        if msg.oidc_token is None:
-            raise PermanentError("tag event carries no GitHub OIDC token; publish it from the skills workflow")
-        verify_token(msg.oidc_token.get_secret_value(), str(tag))
+        _authenticate(msg, tag, registry, verify_token)
     release = registry.get_release(tag.skill, str(tag.version)) or _record(msg, tag, registry, forge, blobs)
     # always (re)announce: a crash after recording must not lose the fan-out; fan-out is idempotent
     bus.publish(SkillReleased(
@@ -33,15 +32,36 @@ def handle(
     ), correlation_id=str(tag))
 
 
+def _authenticate(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, verify: VerifyToken) -> None:
+    """Check the Actions OIDC token. GitHub's tokens live 5 minutes and a retry may come later, so a
+    tag+sha that passed once is remembered: its redelivery is accepted after the token expired."""
+    if msg.oidc_token is None:
+        raise PermanentError("tag event carries no GitHub OIDC token; publish it from the skills workflow")
+    key = f"{msg.repository}:{tag}@{msg.sha}"
+    try:
+        verify(msg.oidc_token.get_secret_value(), str(tag), msg.sha)
+    except SignatureError:
+        if registry.first_time("verified-tag", key):
+            registry.forget("verified-tag", key)
+            raise
+        return
+    registry.first_time("verified-tag", key)
+
+
 def _record(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, forge: Forge, blobs: BlobStore) -> Release:
-    files = forge.read_tree(msg.repository, str(tag), prefix=f"{tag.skill}/")
+    sha = forge.resolve_ref(msg.repository, str(tag))
+    if msg.sha and sha != msg.sha:
+        raise PermanentError(f"tag {tag} points at {sha}, but the event says {msg.sha}: the tag was moved; "
+                             "release tags are immutable, publish a new version instead")
+    files = forge.read_tree(msg.repository, sha, prefix=f"{tag.skill}/")
     bundle = build_bundle(files, tag)
     uri, sha = store_bundle(bundle, blobs)
     previous = _previous_version(tag, registry)
-    severity, reasons, changelog = _assess(tag, previous, msg, forge)
+    changes = files.get("CHANGELOG.md", b"").decode("utf-8", "replace")
+    severity, reasons, changelog = _assess(tag, previous, msg, forge, changes)
     release, _ = registry.record_release(Release(
         skill=tag.skill, version=str(tag.version), previous_version=str(previous) if previous else None,
-        severity=severity, tag=str(tag), commit_sha=forge.resolve_ref(msg.repository, str(tag)),
+        severity=severity, tag=str(tag), commit_sha=sha,
         bundle_uri=uri, bundle_sha256=sha, changelog=changelog, reasons=reasons,
     ))
     return release
@@ -57,19 +77,13 @@ def _previous_version(tag: ReleaseTag, registry: Registry) -> Version | None:
 
 
 def _assess(
-    tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge,
+    tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge, changes_text: str,
 ) -> tuple[Severity, tuple[str, ...], str]:
     messages: list[str] = []
     if previous is not None:
         try:
             messages = forge.commit_messages(msg.repository, f"{tag.skill}-v{previous}", str(tag))
         except PermanentError:
-            messages = []   # the previous tag is gone: judge by the version bump alone
-    try:
-        from ..domain.severity import assess
-    except ImportError:
-        bump = tag.version.bump_from(previous)
-        sev = Severity.MAJOR if bump is Bump.MAJOR else Severity.MINOR if bump is Bump.MINOR else Severity.PATCH
-        return sev, (f"semver {bump.value} bump",), "\n".join(f"- {m.splitlines()[0]}" for m in messages if m)
-    result = assess(str(previous) if previous else None, str(tag.version), messages, "")
+            messages = []   # the previous tag is gone: judge by the version bump and markers alone
+    result = assess(str(previous) if previous else None, str(tag.version), messages, changes_text)
     return result.severity, tuple(result.reasons), result.changelog.to_markdown()
