@@ -1,0 +1,46 @@
+"""`python -m skillfleet.ghemu --root DIR --port N --token T`: the emulator as its own process.
+
+Prints one line `ghemu listening on <url>` when ready, then serves until SIGINT/SIGTERM.
+Seed and drive it through the admin API under `/_emu/` (skillfleet.ghemu.admin_http).
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from .emulator import GitHubEmulator
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m skillfleet.ghemu", description=__doc__)
+    parser.add_argument("--root", type=Path, required=True, help="directory for the bare git repositories")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--token", required=True, help="the API token clients must send")
+    parser.add_argument("--webhook-secret", default=None, help="default secret for webhook signatures")
+    parser.add_argument("--hook", action="append", default=[], help="webhook URL (repeatable)")
+    parser.add_argument("--bot-login", default="skillfleet[bot]", help="login the token acts as")
+    parser.add_argument("--no-rate-limits", action="store_true", help="disable primary and secondary limits")
+    args = parser.parse_args(argv)
+
+    emu = GitHubEmulator(args.root, args.token, args.webhook_secret, bot_login=args.bot_login, port=args.port)
+    if args.no_rate_limits:
+        emu.disable_rate_limits()
+    for url in args.hook:
+        emu.add_hook(url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with emu:
+        print(f"ghemu listening on {emu.url}", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
