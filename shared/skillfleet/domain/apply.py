@@ -12,27 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PermanentError
+from .merge import Conflict, MergeResult, merge
 from .model import Service
 from .skill import Bundle, ManagedFile
 
+# one result type for the whole path: the merge engine's (text, conflicts, kept, applied)
+FileResult = MergeResult
+__all__ = ["Conflict", "FileChange", "FileResult", "UpdatePlan", "merge_file", "plan_update", "render"]
+
 METADATA_PATH = ".skills-metadata.json"
-
-
-@dataclass(frozen=True)
-class Conflict:
-    file: str
-    path: str
-    base: Any
-    ours: Any
-    theirs: Any
-
-
-@dataclass(frozen=True)
-class FileResult:
-    text: str
-    conflicts: tuple[Conflict, ...] = ()
-    kept: tuple[str, ...] = ()        # customizations of the service that were kept
-    applied: tuple[str, ...] = ()     # upstream changes that were applied
 
 
 @dataclass(frozen=True)
@@ -61,8 +49,12 @@ def render(text: str, service: Service) -> str:
 
 
 def merge_file(base: str | None, ours: str | None, theirs: str, spec: ManagedFile) -> FileResult:
-    """Walking-skeleton strategy: the new version replaces the file (the 3-way merge replaces this)."""
-    return FileResult(text=theirs, applied=("replaced with the new version",) if ours != theirs else ())
+    """The file to commit for one managed file: spec.strategy picks the merge, spec.owned the
+    paths where the service's value always wins ("replace": the new version, as before)."""
+    if spec.strategy == "replace":
+        applied = ("replaced with the new version",) if ours != theirs else ()
+        return FileResult(text=theirs, applied=applied)
+    return merge(base, ours, theirs, fmt=spec.strategy, owned=spec.owned, file=spec.destination)
 
 
 def read_metadata(text: str | None) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""Which elements of three lists of maps are "the same" element.
+
+An element with an identity key (Cloud Build steps: `id`; other lists: `id`, then `name`) whose
+value is unique in its list is known by it. Elements without one are matched by content: equal
+elements in order first, then, between those anchors, by similarity of their leaves (at least
+half shared, with a clear winner). When no clear pairing exists the lists raise Ambiguous and
+the caller reports a conflict instead of guessing.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from typing import Any
+
+from .values import canon, similarity
+
+Token = tuple[str, ...]
+MIN_SIMILARITY = 0.5
+CLEAR_MARGIN = 0.1
+
+
+class Ambiguous(Exception):
+    pass
+
+
+def identity_keys(parent_key: str | None) -> tuple[str, ...]:
+    # a Cloud Build step's `name` is its builder image: it changes on upgrades, so only `id` counts
+    return ("id",) if parent_key == "steps" else ("id", "name")
+
+
+def _ids(items: Sequence[Any], keys: tuple[str, ...]) -> list[Token | None]:
+    found: list[Token | None] = []
+    for item in items:
+        key = next((k for k in keys if k in item), None)
+        value = item.get(key) if key else None
+        ok = isinstance(value, (str, int)) and not isinstance(value, bool)
+        found.append(("key", str(key), str(value)) if ok else None)
+    counts = Counter(found)
+    return [tok if tok is not None and counts[tok] == 1 else None for tok in found]
+
+
+def tokens(base: Sequence[Any], ours: Sequence[Any], theirs: Sequence[Any], keys: tuple[str, ...],
+           no_base: bool) -> tuple[list[Token], list[Token], list[Token]]:
+    tb, to, tt = _ids(base, keys), _ids(ours, keys), _ids(theirs, keys)
+    ab = [i for i, tok in enumerate(tb) if tok is None]
+    ao = [i for i, tok in enumerate(to) if tok is None]
+    at = [i for i, tok in enumerate(tt) if tok is None]
+    for i in ab:
+        tb[i] = ("anon", str(i))
+    if no_base:
+        _pair_added(ours, theirs, ao, at, to, tt, exact_only=False)
+        return _filled(tb), _filled(to), _filled(tt)
+    for side, anon, toks in ((ours, ao, to), (theirs, at, tt)):
+        pairs = pair([base[i] for i in ab], [side[j] for j in anon])
+        for bi, sj in pairs.items():
+            toks[anon[sj]] = ("anon", str(ab[bi]))
+    rest_o = [j for j in ao if to[j] is None]
+    rest_t = [j for j in at if tt[j] is None]
+    _pair_added(ours, theirs, rest_o, rest_t, to, tt, exact_only=True)
+    return _filled(tb), _filled(to), _filled(tt)
+
+
+def _pair_added(ours: Sequence[Any], theirs: Sequence[Any], ao: list[int], at: list[int],
+                to: list[Token | None], tt: list[Token | None], *, exact_only: bool) -> None:
+    """Elements both sides added: equal ones (or, without a base, similar ones) are one element."""
+    xs, ys = [ours[j] for j in ao], [theirs[j] for j in at]
+    pairs = _exact(xs, ys) if exact_only else pair(xs, ys)
+    for x, y in pairs.items():
+        to[ao[x]] = tt[at[y]] = ("new", str(ao[x]))
+    if not exact_only and len(pairs) < len(xs) and len(pairs) < len(ys):
+        raise Ambiguous("without a base version, list elements without an identity key that differ "
+                        "on both sides cannot be told apart; give them an `id`")
+    for toks, side in ((to, "ours"), (tt, "theirs")):
+        for i, tok in enumerate(toks):
+            if tok is None:
+                toks[i] = (side, str(i))
+
+
+def _filled(toks: list[Token | None]) -> list[Token]:
+    return [tok for tok in toks if tok is not None]
+
+
+def _exact(xs: Sequence[Any], ys: Sequence[Any]) -> dict[int, int]:
+    matcher = SequenceMatcher(None, [canon(x) for x in xs], [canon(y) for y in ys], autojunk=False)
+    return {i + d: j + d for i, j, n in matcher.get_matching_blocks() for d in range(n)}
+
+
+def pair(xs: Sequence[Any], ys: Sequence[Any]) -> dict[int, int]:
+    """Index pairs x -> y: equal elements in order, then clearly similar ones between them."""
+    pairs = _exact(xs, ys)
+    anchors = sorted(pairs.items()) + [(len(xs), len(ys))]
+    prev_x = prev_y = 0
+    for ax, ay in anchors:
+        pairs.update(_similar(xs, ys, range(prev_x, ax), range(prev_y, ay)))
+        prev_x, prev_y = ax + 1, ay + 1
+    return pairs
+
+
+def _similar(xs: Sequence[Any], ys: Sequence[Any], gx: range, gy: range) -> dict[int, int]:
+    scores = sorted(((similarity(xs[i], ys[j]), i, j) for i in gx for j in gy), key=lambda c: (-c[0], c[1], c[2]))
+    scores = [c for c in scores if c[0] >= MIN_SIMILARITY]
+    taken: dict[int, int] = {}
+    for score, i, j in scores:
+        if i in taken or j in taken.values():
+            continue
+        rivals = [s for s, i2, j2 in scores if (i2 == i) != (j2 == j)
+                  and i2 not in taken and j2 not in taken.values()]
+        if any(score - s < CLEAR_MARGIN for s in rivals):
+            raise Ambiguous("list elements without an identity key changed in ways that match more "
+                            "than one element; give them an `id`")
+        if any((i2 < i) != (j2 < j) for i2, j2 in taken.items()):
+            raise Ambiguous("list elements without an identity key were reordered and changed; "
+                            "give them an `id`")
+        taken[i] = j
+    return taken
