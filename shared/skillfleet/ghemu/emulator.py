@@ -96,6 +96,15 @@ class GitHubEmulator:
         return commit_files(self.hub, self.hub.repo_by_name(full_name), branch, files, message,
                             actor=as_user, delete=delete)
 
+    def create_branch(self, full_name: str, branch: str, ref: str | None = None, *, as_user: str = ADMIN) -> str:
+        """A branch pushed at `ref` (default branch when None): push + create events."""
+        repo = self.hub.repo_by_name(full_name)
+        sha = repo.git.resolve(ref or repo.default_branch)
+        if sha is None:
+            raise ValueError(f"{full_name} has no ref {ref!r} to branch from")
+        push(self.hub, repo, f"refs/heads/{branch}", sha, actor=as_user, create_only=True)
+        return sha
+
     def create_tag(self, full_name: str, tag: str, ref: str | None = None, *, as_user: str = ADMIN) -> str:
         """A lightweight tag pushed at `ref` (default branch when None): push + create events."""
         repo = self.hub.repo_by_name(full_name)

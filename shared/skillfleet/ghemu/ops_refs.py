@@ -31,9 +31,10 @@ def push(hub: Hub, repo: Repo, ref: str, new: str | None, *, actor: str, force: 
 
 def commit_files(hub: Hub, repo: Repo, branch: str, files: Mapping[str, str | bytes], message: str, *,
                  actor: str, delete: Sequence[str] = ()) -> str:
-    """One commit on `branch` (created when missing) with these files written and paths deleted."""
+    """One commit on `branch` with these files written and paths deleted; a missing branch starts
+    from the default branch (an orphan only in an empty repository)."""
     with repo.lock:
-        parent = repo.branch_sha(branch)
+        parent = repo.branch_sha(branch) or repo.branch_sha(repo.default_branch)
         base_tree = repo.git.read_commit(parent).tree if parent else None
         paths = list(files)
         blobs = repo.git.write_blobs([_bytes(files[p]) for p in paths])

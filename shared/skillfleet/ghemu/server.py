@@ -210,6 +210,7 @@ class _Server(ThreadingHTTPServer):
 
 def serve(app: App, port: int = 0) -> tuple[_Server, threading.Thread]:
     server = _Server(port, app)
-    thread = threading.Thread(target=server.serve_forever, name="ghemu-http", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ghemu-http",
+                              daemon=True)
     thread.start()
     return server, thread

@@ -1,0 +1,272 @@
+"""Forge over PyGithub: one commit per update PR through the Git Data API, safe to repeat.
+
+Each thread gets its own PyGithub client (a PyGithub connection is not thread-safe) and its own
+request counter, so `OpenedPullRequest.api_calls` is exact even under concurrency. Errors are
+mapped once, in `_mapped`: rate limits, 5xx and network trouble are TransientError (retry later);
+404 and 422s that will repeat are PermanentError with GitHub's own message.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
+from github.GithubException import RateLimitExceededException, UnknownObjectException
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+from pydantic import SecretStr
+
+from ..domain.errors import PermanentError, TransientError
+from ..ports import OpenedPullRequest, PullRequestInfo
+
+_ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
+
+
+class _Counter:
+    n = 0
+
+
+class _CountingToken(Auth.Token):
+    """Token auth that counts requests: PyGithub calls authentication() once per request it sends."""
+
+    def __init__(self, token: str, counter: _Counter) -> None:
+        super().__init__(token)
+        self._counter = counter
+
+    def authentication(self, headers: dict[str, Any]) -> None:
+        self._counter.n += 1
+        super().authentication(headers)
+
+
+class _CountingRetry(GithubRetry):
+    """GithubRetry that counts each resend and refuses to sleep longer than max_rate_limit_wait."""
+
+    def __init__(self, counter: _Counter | None = None, **kwargs: Any) -> None:
+        self._counter = counter or _Counter()
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> _CountingRetry:
+        kw["counter"] = self._counter
+        return super().new(**kw)  # type: ignore[no-any-return]
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Any:
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+            response.drain_conn()
+            raise RateLimitExceededException(response.status, {"message": f"asked to wait {wait:.0f}s"}, {})
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        self._counter.n += 1
+        return retry
+
+
+class GitHubForge:
+    """The Forge port on GitHub (or the emulator: base_url=f"{emu.url}/api/v3", throttle=False)."""
+
+    def __init__(self, base_url: str, token: str | SecretStr, *, throttle: bool = True,
+                 seconds_between_requests: float = 0.25, seconds_between_writes: float = 1.0,
+                 retries: int = 3, backoff_factor: float = 0.5, max_rate_limit_wait: float = 60.0,
+                 timeout: int = 15) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._token = token if isinstance(token, SecretStr) else SecretStr(token)
+        self._spacing = (seconds_between_requests, seconds_between_writes) if throttle else (0.0, 0.0)
+        self._retry = dict(total=retries, backoff_factor=backoff_factor, max_rate_limit_wait=max_rate_limit_wait,
+                           secondary_rate_wait=min(60.0, max_rate_limit_wait), raise_on_status=False,
+                           allowed_methods=_ALLOWED_RETRY_METHODS)
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"GitHubForge(base_url={self._base_url!r}, token=SecretStr('**********'))"
+
+    # --- clients and counting ------------------------------------------------------------
+    def _client(self) -> tuple[Github, _Counter]:
+        if getattr(self._local, "client", None) is None:
+            counter = _Counter()
+            self._local.counter = counter
+            self._local.client = Github(
+                base_url=self._base_url, auth=_CountingToken(self._token.get_secret_value(), counter),
+                lazy=True, per_page=100, timeout=self._timeout,
+                retry=_CountingRetry(counter, **self._retry),  # type: ignore[arg-type]
+                seconds_between_requests=self._spacing[0], seconds_between_writes=self._spacing[1])
+        return self._local.client, self._local.counter
+
+    def _repo(self, full_name: str) -> Repository:
+        return self._client()[0].get_repo(full_name)
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests this thread's client has sent so far (retries included)."""
+        return self._client()[1].n
+
+    # --- reading -------------------------------------------------------------------------
+    def default_branch(self, repo: str) -> str:
+        with _mapped(repo, "reading the default branch"):
+            return str(self._repo(repo).default_branch)
+
+    def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
+        with _mapped(repo, f"reading {len(paths)} file(s)"):
+            gh = self._repo(repo)
+            found = {p: _file_text(gh, p, ref) for p in paths}
+            if paths and all(v is None for v in found.values()):
+                _ = gh.get_commit(ref).raw_data if ref else gh.default_branch  # 404 when repo or ref is missing
+            return found
+
+    def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
+        with _mapped(repo, f"reading {prefix or '/'} at {ref}"):
+            gh = self._repo(repo)
+            base = prefix.strip("/") + "/" if prefix.strip("/") else ""
+            tree = gh.get_git_tree(ref, recursive=True)
+            return {e.path[len(base):]: _blob_bytes(gh, e.sha)
+                    for e in tree.tree if e.type == "blob" and e.path.startswith(base)}
+
+    def resolve_ref(self, repo: str, ref: str) -> str:
+        with _mapped(repo, f"resolving {ref}"):
+            return str(self._repo(repo).get_commit(ref).raw_data["sha"])  # raw_data: a lazy .sha echoes ref
+
+    def commit_messages(self, repo: str, base: str, head: str) -> list[str]:
+        with _mapped(repo, f"listing commits {base}..{head}"):
+            return [c.commit.message for c in self._repo(repo).compare(base, head).commits]
+
+    def get_pull(self, repo: str, number: int) -> PullRequestInfo:
+        with _mapped(repo, f"reading PR #{number}"):
+            return _info(self._repo(repo).get_pull(number))
+
+    def last_comment(self, repo: str, number: int) -> str | None:
+        with _mapped(repo, f"reading comments of #{number}"):
+            bodies = [c.body for c in self._repo(repo).get_issue(number).get_comments()]
+            return bodies[-1] if bodies else None
+
+    # --- writing -------------------------------------------------------------------------
+    def open_update_pr(
+        self, repo: str, *, branch: str, base: str, title: str, body: str, files: Mapping[str, str],
+        commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+    ) -> OpenedPullRequest:
+        start = self.requests_made
+        with _mapped(repo, f"opening the update PR from {branch}"):
+            gh = self._repo(repo)
+            base_commit = gh.get_git_commit(gh.get_git_ref(f"heads/{base}").object.sha)
+            tree = gh.create_git_tree(
+                [InputGitTreeElement(path, "100644", "blob", content=text) for path, text in sorted(files.items())],
+                base_tree=base_commit.tree)
+            commit = gh.create_git_commit(commit_message, tree, [base_commit])
+            _point_branch(gh, branch, commit.sha, tree.sha, commit_message)
+            pr, created = _find_or_create_pull(gh, branch, base, title, body, draft)
+            if labels:
+                pr.add_to_labels(*labels)
+            return OpenedPullRequest(number=pr.number, url=pr.html_url, branch=branch, created=created,
+                                     draft=bool(pr.draft), api_calls=self.requests_made - start)
+
+    def comment(self, repo: str, number: int, body: str) -> None:
+        with _mapped(repo, f"commenting on #{number}"):
+            self._repo(repo).get_issue(number).create_comment(body)
+
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        if labels:
+            with _mapped(repo, f"labelling #{number}"):
+                self._repo(repo).get_issue(number).add_to_labels(*labels)
+
+    def merge_pull(self, repo: str, number: int, *, method: str = "merge") -> bool:
+        """True when the PR is merged (now or before); False when GitHub says it cannot be merged yet."""
+        with _mapped(repo, f"merging #{number}"):
+            pr = self._repo(repo).get_pull(number)
+            try:
+                return bool(pr.merge(merge_method=method).merged)
+            except GithubException as exc:
+                if exc.status in (405, 409):
+                    return bool(pr.is_merged())
+                raise
+
+    def close_pull(self, repo: str, number: int) -> None:
+        with _mapped(repo, f"closing #{number}"):
+            self._repo(repo).get_pull(number).edit(state="closed")
+
+
+def _file_text(gh: Repository, path: str, ref: str | None) -> str | None:
+    try:
+        found = gh.get_contents(path, ref=ref) if ref else gh.get_contents(path)
+    except UnknownObjectException:
+        return None
+    if isinstance(found, list):
+        raise PermanentError(f"{gh.full_name}: {path} is a directory, expected a file")
+    return found.decoded_content.decode("utf-8")
+
+
+def _blob_bytes(gh: Repository, sha: str) -> bytes:
+    import base64
+
+    return base64.b64decode(gh.get_git_blob(sha).content)
+
+
+def _point_branch(gh: Repository, branch: str, commit_sha: str, tree_sha: str, message: str) -> None:
+    """Create the branch at the commit; when it exists, keep it if it already holds this tree or
+    carries someone else's work, else move it to the new commit."""
+    try:
+        gh.create_git_ref(f"refs/heads/{branch}", commit_sha)
+        return
+    except GithubException as exc:
+        if exc.status != 422 or "already exists" not in _message(exc):
+            raise
+    ref = gh.get_git_ref(f"heads/{branch}")
+    head = gh.get_git_commit(ref.object.sha)
+    if head.tree.sha == tree_sha or head.message.strip() != message.strip():
+        return
+    ref.edit(commit_sha, force=True)
+
+
+def _find_or_create_pull(gh: Repository, branch: str, base: str, title: str, body: str,
+                         draft: bool) -> tuple[PullRequest, bool]:
+    head = f"{gh.full_name.split('/')[0]}:{branch}"
+    try:
+        return gh.create_pull(base=base, head=head, title=title, body=body, draft=draft,
+                              maintainer_can_modify=True), True
+    except GithubException as exc:
+        if exc.status != 422 or "already exists" not in _message(exc):
+            raise
+    existing = next(iter(gh.get_pulls(state="open", head=head, base=base)), None)
+    if existing is None:
+        raise TransientError(f"{gh.full_name}: GitHub reported a PR for {branch} that is no longer open; retry")
+    return existing, False
+
+
+def _info(pr: PullRequest) -> PullRequestInfo:
+    return PullRequestInfo(
+        number=pr.number, url=pr.html_url, state=pr.state, merged=bool(pr.merged), draft=bool(pr.draft),
+        head_branch=pr.head.ref, base_branch=pr.base.ref, labels=tuple(lb.name for lb in pr.labels),
+        author=pr.user.login if pr.user else "", mergeable=pr.mergeable)
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    parts = [str(data.get("message", ""))]
+    for err in data.get("errors") or []:
+        parts.append(str(err.get("message", err)) if isinstance(err, dict) else str(err))
+    return "; ".join(p for p in parts if p) or str(exc)
+
+
+@contextmanager
+def _mapped(repo: str, doing: str) -> Iterator[None]:
+    """The one place GitHub failures become TransientError (retry) or PermanentError (don't)."""
+    try:
+        yield
+    except (PermanentError, TransientError):
+        raise
+    except RateLimitExceededException as exc:
+        raise TransientError(f"{repo}: {doing}: GitHub rate limit hit ({_message(exc)}); retry later") from exc
+    except UnknownObjectException as exc:
+        raise PermanentError(f"{repo}: {doing}: not found on GitHub (404); check the repository, branch or "
+                             "ref name and that the token's installation can see the repository") from exc
+    except GithubException as exc:
+        raise _classify(repo, doing, exc) from exc
+    except (requests.RequestException, OSError) as exc:
+        raise TransientError(f"{repo}: {doing}: cannot reach GitHub ({type(exc).__name__}); retry later") from exc
+
+
+def _classify(repo: str, doing: str, exc: GithubException) -> Exception:
+    status = exc.status or 0
+    text = f"{repo}: {doing}: GitHub answered {status}: {_message(exc)}"
+    if status >= 500 or status in (401, 409, 429):
+        return TransientError(f"{text}; retry later")
+    return PermanentError(f"{text}; this will fail again until the request or the repository changes")
