@@ -31,8 +31,13 @@ from ..skills.staging import DEFAULT_SLA, check_stale, list_staged
 from ..skills.validate import TEST_TIMEOUT_SECONDS, validate_skill
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT, EXIT_CANCELLED = 0, 1, 2, 3, 4
-_EPILOG = ("exit codes: 0 ok, 1 validation failed or stale skills found, 2 usage error, "
-           "3 production conflict (use --overwrite), 4 cancelled at the prompt")
+_EPILOG = """exit codes:
+  0  ok
+  1  validation failed, or stale skills found
+  2  usage error
+  3  production conflict (<name>/ exists; use --overwrite)
+  4  cancelled at the prompt (nothing changed)
+format and rules: docs/skill-format.md"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,7 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _sub(cmds: argparse._SubParsersAction, name: str, help_: str, *, root: bool = True) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    p: argparse.ArgumentParser = cmds.add_parser(name, help=help_, description=help_, epilog=_EPILOG)
+    p: argparse.ArgumentParser = cmds.add_parser(name, help=help_, description=help_, epilog=_EPILOG,
+                                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     if root:
         p.add_argument("--root", type=Path, default=None, help="skills-repo checkout (default: current directory)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")

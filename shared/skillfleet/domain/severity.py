@@ -42,10 +42,10 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _duration(value: Any) -> Any:
-    # our short form in SKILL.md; anything else (ISO 8601 from a JSON round trip) goes to pydantic
-    if isinstance(value, str) and _DURATION.match(value.replace(" ", "").lower()):
-        return parse_duration(value)
-    return value
+    # our short form in SKILL.md; ISO 8601 ("P4D") comes back from a JSON round trip of a bundle
+    if isinstance(value, timedelta) or (isinstance(value, str) and value.startswith("P")):
+        return value
+    return parse_duration(value)
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]

@@ -43,8 +43,7 @@ def staged_lines(skills: list[StagedSkill], now: datetime) -> list[str]:
               f"{s.staged_at:%Y-%m-%d %H:%M} UTC ({s.staged_from})", f"invalid: {s.problem}" if s.problem else "")
              for s in skills]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths)) + (f"  {r[4]}" if r[4] else "")
-            for r in rows]
+    return [("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths)) + f"  {r[4]}").rstrip() for r in rows]
 
 
 def stale_lines(statuses: list[SlaStatus], paint: Paint) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +27,8 @@ from ..domain.skill import (
 from .report import Limits, Problem
 
 SKILL_MD = "SKILL.md"
+SKILL_FOLDER = "(skill folder)"
+_PATH_PROBLEM = re.compile(r"^files\[\d+\]\.(source|destination): .*; use a plain relative path")
 _EXAMPLE_SERVICE = Service(repo="example-org/example-service", team="example-team")
 
 
@@ -36,6 +39,7 @@ class Tree:
     files: dict[str, bytes]
     modes: dict[str, str] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)   # when content was not read (too big)
+    truncated: bool = False                                # reading stopped at the file-count limit
 
     def size(self, path: str) -> int:
         return self.sizes.get(path, len(self.files[path]))
@@ -75,6 +79,8 @@ def check_tree(
     if manifest is None:
         return None
     _check_identity(manifest, found, expected_name, expected_version)
+    if tree.truncated:
+        return manifest         # files are missing from the tree: per-file checks would mislead
     for i, spec in enumerate(manifest.files):
         _check_managed_file(i, spec, manifest, tree, found, policy_allows_workflows)
     _check_destinations_unique(manifest, found)
@@ -84,8 +90,9 @@ def check_tree(
 
 
 def _check_inventory(tree: Tree, found: Findings, limits: Limits) -> None:
-    if len(tree.files) > limits.max_files:
-        found.error(".", f"has {len(tree.files)} files, more than the limit of {limits.max_files}; keep only "
+    if len(tree.files) > limits.max_files or tree.truncated:
+        count = f"{'at least ' if tree.truncated else ''}{len(tree.files)}"
+        found.error(SKILL_FOLDER, f"has {count} files, more than the limit of {limits.max_files}; keep only "
                     "what services need in the skill", "too-many-files")
     total = 0
     for path in sorted(tree.files):
@@ -100,7 +107,7 @@ def _check_inventory(tree: Tree, found: Findings, limits: Limits) -> None:
         if tree.is_symlink(path):
             _check_link(path, tree.files[path].decode("utf-8", "replace"), found)
     if total > limits.max_total_bytes:
-        found.error(".", f"holds {_mib(total)}, more than the {_mib(limits.max_total_bytes)} limit for a "
+        found.error(SKILL_FOLDER, f"holds {_mib(total)}, more than the {_mib(limits.max_total_bytes)} limit for a "
                     "skill; remove large files", "total-too-large")
 
 
@@ -119,15 +126,20 @@ def _read_manifest(tree: Tree, found: Findings) -> SkillManifest | None:
         found.error(SKILL_MD, "is not UTF-8 text; save it as UTF-8", "frontmatter")
         return None
     except ManifestError as exc:
-        code = "yaml-bomb" if any("alias" in p for p in exc.problems) else "frontmatter"
         for problem in exc.problems:
-            found.error(SKILL_MD, problem, code)
+            found.error(SKILL_MD, problem, _manifest_code(problem))
         return None
     for key in sorted(set(manifest.model_extra or {})):
         close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.8)
         if close:
             found.warn(SKILL_MD, f"unknown key {key!r} is ignored; did you mean {close[0]!r}?", "unknown-key")
     return manifest
+
+
+def _manifest_code(problem: str) -> str:
+    if "alias" in problem:
+        return "yaml-bomb"
+    return "unsafe-path" if _PATH_PROBLEM.match(problem) else "frontmatter"
 
 
 def _check_identity(

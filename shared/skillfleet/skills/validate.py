@@ -77,7 +77,8 @@ def read_folder(root: Path, found: Findings, limits: Limits) -> Tree:
             full = Path(dirpath, name)
             rel = full.relative_to(base).as_posix()
             if len(tree.files) > limits.max_files:
-                return tree      # enough to report too-many-files
+                tree.truncated = True       # enough to report too-many-files
+                return tree
             total += _read_entry(full, rel, base, tree, found, limits, total)
     return tree
 
