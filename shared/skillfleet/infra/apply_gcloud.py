@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from ..domain.errors import UserError
 from .shell import Argv, Plan, format_command

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator
 
 from pydantic import ValidationError
 

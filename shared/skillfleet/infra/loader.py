@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -43,6 +44,9 @@ def values_for(topo: Topology, given: Mapping[str, str]) -> dict[str, str]:
     unknown = sorted(set(given) - set(topo.params))
     if unknown:
         raise UserError(f"unknown param(s) {unknown}; the topology declares {sorted(topo.params)}")
+    empty = sorted(name for name, value in given.items() if not value.strip())
+    if empty:
+        raise UserError(f"param(s) {empty} given empty; give a value or leave them out to use the default")
     values = {k: p.default for k, p in topo.params.items() if p.default is not None}
     values.update(given)
     return values

@@ -63,8 +63,8 @@ def _requirements(dist: str, extras: frozenset[str]) -> list[Requirement]:
 
 
 def _env(extra: str) -> dict[str, str]:
-    env: dict[str, str] = {**default_environment(), **TARGET_ENV, "extra": extra}
-    return env
+    env = {key: str(value) for key, value in default_environment().items()}
+    return {**env, **TARGET_ENV, "extra": extra}
 
 
 def _installed(req: Requirement) -> tuple[str, str]:

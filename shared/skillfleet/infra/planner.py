@@ -7,8 +7,8 @@ Workload Identity for the skills repo, and the remaining least-privilege grants.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import PurePosixPath
-from typing import Mapping
 
 from ..domain.messages import MESSAGE_TYPES
 from . import gcloud

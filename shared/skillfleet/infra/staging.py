@@ -9,9 +9,9 @@ build/functions/<module>/
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..domain.errors import UserError
 from ..runtime.functions import FUNCTIONS, FunctionSpec
