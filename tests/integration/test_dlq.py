@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from skillfleet.cli.main import main
-from skillfleet.devstack.plan import apply_plan
+from skillfleet.devstack import topology
 from skillfleet.devstack.pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
-from skillfleet.devstack.topology import load_plan
 from skillfleet.domain.messages import GitHubEventReceived, encode
 
 pytestmark = pytest.mark.integration
@@ -86,8 +84,7 @@ def test_pubsub_dead_letters_move_into_the_registry_once_and_replay_without_dlq_
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, pg_url: str, registry, capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     admin = EmulatorAdmin(emulator.host, PROJECT)
-    plan = load_plan(Path.cwd())
-    apply_plan(admin, plan, lambda sub: None)          # topics and dead-letter keepers, no pushes
+    topology.apply(topology.load(PROJECT), emulator.host, {})   # topics and dead-letter keepers, no pushes
     admin.pull_subscription("watch-github-events", "github-events")
     monkeypatch.setenv("SKILLFLEET_DATABASE_URL", pg_url)
     monkeypatch.setenv("SKILLFLEET_BUS", "pubsub")

@@ -30,14 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up.set_defaults(func=_up)
 
 
-def repo_root() -> Path:
-    """The checkout holding functions/: next to the installed package, else the working dir."""
-    here = Path(__file__).resolve().parents[3]
-    return here if (here / "functions").is_dir() else Path.cwd()
-
-
 def _up(args: argparse.Namespace) -> int:
     from ..devstack.stack import DevStack, StackConfig
+    from ..devstack.topology import repo_root
 
     settings = Settings()
     config = StackConfig(

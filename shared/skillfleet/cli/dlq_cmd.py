@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..adapters.dlq_pubsub import original_attributes
@@ -21,7 +20,7 @@ from ..runtime.functions import FUNCTIONS
 from ..runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from ..devstack.plan import BusPlan
+    from ..infra.topology import Topology
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -112,21 +111,25 @@ def _collect(settings: Settings, registry: Registry) -> None:
 
     inbox = PubSubDeadLetters(settings.gcp_project,
                               subscriber_factory=make_subscriber_factory(settings.pubsub_emulator_host))
-    plan = _plan()
-    for got in inbox.collect([p.name for p in plan.dead_letter_pulls], registry):
+    from ..devstack.topology import dead_letter_subscriptions
+
+    for got in inbox.collect(dead_letter_subscriptions(_topology()), registry):
         if got.stored:
             print(f"moved {got.stored} dead letter(s) from {got.subscription} into the registry")
 
 
-def _plan() -> BusPlan:
-    from ..devstack.topology import load_plan
+def _topology() -> Topology:
+    from ..devstack.topology import topology_path
+    from ..infra import loader
 
-    return load_plan(Path.cwd())
+    return loader.load(topology_path())
 
 
 def _topics() -> dict[str, str]:
     """subscription or function name -> the topic it reads, where that is unambiguous."""
-    topics = {s.name: s.topic for s in _plan().push}
+    from ..devstack.topology import subscription_topics
+
+    topics = subscription_topics(_topology())
     topics.update({f.name: f.consumes[0] for f in FUNCTIONS if len(f.consumes) == 1})
     return topics
 

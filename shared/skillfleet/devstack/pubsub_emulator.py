@@ -71,21 +71,6 @@ class EmulatorAdmin:
     def create_subscription(self, name: str, body: Mapping[str, Any]) -> None:
         self._put(f"/subscriptions/{name}", dict(body))
 
-    def push_subscription(
-        self, name: str, topic: str, endpoint: str, *, dead_letter_topic: str | None = None,
-        max_attempts: int = 5, ack_deadline: int = 30, min_backoff: str = "1s", max_backoff: str = "2s",
-    ) -> None:
-        body: dict[str, Any] = {
-            "topic": self.topic_path(topic), "pushConfig": {"pushEndpoint": endpoint},
-            "ackDeadlineSeconds": ack_deadline,
-            "retryPolicy": {"minimumBackoff": min_backoff, "maximumBackoff": max_backoff},
-        }
-        if dead_letter_topic:
-            body["deadLetterPolicy"] = {
-                "deadLetterTopic": self.topic_path(dead_letter_topic), "maxDeliveryAttempts": max_attempts,
-            }
-        self.create_subscription(name, body)
-
     def pull_subscription(self, name: str, topic: str, *, ack_deadline: int = 30) -> None:
         self.create_subscription(name, {"topic": self.topic_path(topic), "ackDeadlineSeconds": ack_deadline})
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Self
 
 from ..runtime.functions import FUNCTIONS, FunctionSpec
-from .plan import BusPlan, PushSub, apply_plan, push_endpoint
 from .procs import Proc, free_port
 from .pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 from .registry import start_registry, stop_registry
@@ -37,7 +36,7 @@ class StackConfig:
 @dataclass
 class DevStack:
     config: StackConfig
-    plan: BusPlan | None = None
+    subscriptions: list[str] = field(default_factory=list)   # what the topology applier did
     pubsub_host: str = ""
     github_url: str = ""
     database_url: str = ""
@@ -58,11 +57,11 @@ class DevStack:
         self.stop()
 
     def start(self) -> None:
-        from .topology import load_plan
+        from . import topology
 
         cfg = self.config
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
-        self.plan = load_plan(cfg.repo_root)
+        topo = topology.load(cfg.project, cfg.repo_root)   # a broken topology fails before any process
         self._emulator = start_emulator(cfg.project, cfg.state_dir, timeout=READY_TIMEOUT_S)
         self._procs.append(self._emulator.proc)
         self.pubsub_host = self._emulator.host
@@ -70,7 +69,7 @@ class DevStack:
         if cfg.github:
             self._start_github()
         self._start_functions()
-        apply_plan(self.admin, self.plan, self._endpoint)
+        self.subscriptions = topology.apply(topo, self.pubsub_host, self.function_urls)
 
     def stop(self) -> None:
         """Stop every process this stack started, newest first, then the registry."""
@@ -147,7 +146,3 @@ class DevStack:
                 if not k.startswith("SKILLFLEET_") and k != "PUBSUB_EMULATOR_HOST"}
         pythonpath = os.pathsep.join(filter(None, [str(self.config.repo_root), base.get("PYTHONPATH")]))
         return {**base, **self.env(), "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
-
-    def _endpoint(self, sub: PushSub) -> str | None:
-        base = self.function_urls.get(sub.function)
-        return push_endpoint(base, self.config.project, sub.topic) if base else None

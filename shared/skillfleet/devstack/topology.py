@@ -1,29 +1,53 @@
-"""The bus plan: from infra/topology.yaml (names, topics, dead-letter topics and the pull
-subscriptions that keep them), else derived from runtime/functions.py with the same names.
+"""The dev stack's side of infra/topology.yaml: read it for a local project, apply it to the
+emulator through the infra package's applier, and answer the names `skillfleet dlq` needs.
 
 Locally the retry and dead-letter numbers are the dev stack's own (5 attempts, 1-2 s backoff) so a
 poison message reaches its dead-letter topic in seconds; production keeps the topology's.
+Subscriptions of functions that are not running are left out, so nothing is pushed into the void
+and dead-lettered for that reason alone.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .plan import BusPlan, PullSub, PushSub, plan_from_functions
+from ..infra import loader
+from ..infra.apply_emulator import Overrides, apply_to_emulator
+from ..infra.topology import Topology
 
-DEV_MAX_ATTEMPTS = 5   # the lowest Pub/Sub (and the emulator) accepts
+DEV_OVERRIDES = Overrides(min_backoff_seconds=1, max_backoff_seconds=2, max_delivery_attempts=5)
 
 
-def load_plan(repo_root: Path) -> BusPlan:
-    path = repo_root / "infra" / "topology.yaml"
-    if not path.is_file():
-        return plan_from_functions()
-    from ..infra import loader
+def repo_root() -> Path:
+    """The checkout holding functions/ and infra/: next to the installed package, else the working dir."""
+    here = Path(__file__).resolve().parents[3]
+    return here if (here / "infra" / "topology.yaml").is_file() else Path.cwd()
 
-    topo = loader.load(path)
-    push = tuple(
-        PushSub(s.name, s.topic, s.function, s.dead_letter.topic, max_attempts=DEV_MAX_ATTEMPTS,
-                ack_deadline=s.ack_deadline_seconds)
-        for s in topo.subscriptions
-    )
-    pulls = tuple(PullSub(d.keep_subscription, d.name) for d in topo.dead_letter_topics)
-    return BusPlan(topo.all_topic_names, push, pulls)
+
+def topology_path(root: Path | None = None) -> Path:
+    return (root or repo_root()) / "infra" / "topology.yaml"
+
+
+def load(project: str, root: Path | None = None) -> Topology:
+    """The topology with ${PROJECT} (and every defaulted param) filled for `project`."""
+    topo = loader.load(topology_path(root))
+    return loader.resolve(topo, loader.values_for(topo, {"PROJECT": project}))
+
+
+def only_running(topo: Topology, running: Iterable[str]) -> Topology:
+    names = set(running)
+    return topo.model_copy(update={"subscriptions": tuple(s for s in topo.subscriptions if s.function in names)})
+
+
+def apply(topo: Topology, emulator_host: str, function_urls: Mapping[str, str]) -> list[str]:
+    """Topics, dead-letter keepers, and a wrapped push subscription per running (function, topic)."""
+    return apply_to_emulator(only_running(topo, function_urls), emulator_host,
+                             lambda fn: function_urls[fn], DEV_OVERRIDES)
+
+
+def dead_letter_subscriptions(topo: Topology) -> list[str]:
+    return [d.keep_subscription for d in topo.dead_letter_topics]
+
+
+def subscription_topics(topo: Topology) -> dict[str, str]:
+    return {s.name: s.topic for s in topo.subscriptions}
