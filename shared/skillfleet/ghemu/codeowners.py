@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
-_OWNER = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+)$")
+_OWNER = re.compile(r"^(@[A-Za-z0-9_.\[\]-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+)$")
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,6 @@ class Hub:
         if not self.dispatcher.active:
             return
         body = payload()
-        body["repository"] = self.shapes.repo(repo)
+        body.setdefault("repository", self.shapes.repo(repo))
         body["sender"] = self.shapes.user(actor)
         self.dispatcher.emit(event, body, repo.id)

@@ -60,7 +60,7 @@ def request_code_owners(repo: Repo, pr: Pull) -> None:
             team = name.split("/", 1)[1]
             if team not in pr.requested_teams:
                 pr.requested_teams.append(team)
-        elif "@" not in owner and name.lower() != pr.user.lower() and name not in pr.requested_reviewers:
+        elif "@" not in name and name.lower() != pr.user.lower() and name not in pr.requested_reviewers:
             pr.requested_reviewers.append(name)
 
 

@@ -1,6 +1,7 @@
 """Moving refs the way a push does: checks, the git update, then push/create/delete/synchronize events."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 from .gitstore import ZERO_SHA, Change, CommitInfo
@@ -89,8 +90,17 @@ def _push_payload(hub: Hub, repo: Repo, ref: str, old: str | None, new: str | No
         "base_ref": None, "compare": f"{html}/compare/{(old or ZERO_SHA)[:12]}...{(new or ZERO_SHA)[:12]}",
         "commits": [_push_commit(hub, repo, c) for c in commits],
         "head_commit": _push_commit(hub, repo, head) if head else None,
+        "repository": _push_repository(hub, repo),
         "pusher": {"name": owner.login, "email": hub.person(actor).email},
     }
+
+
+def _push_repository(hub: Hub, repo: Repo) -> Json:
+    """Push events carry an older repository shape: epoch timestamps, master_branch, organization."""
+    shape = hub.shapes.repo(repo)
+    epoch = {k: int(datetime.strptime(shape[k], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+             for k in ("created_at", "pushed_at")}
+    return {**shape, **epoch, "stargazers": 0, "master_branch": repo.default_branch, "organization": repo.owner}
 
 
 def _pushed_commits(repo: Repo, ref: str, old: str | None, new: str | None) -> list[CommitInfo]:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import queue
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -168,11 +168,25 @@ def _deliver(hook: Hook, delivery: WebhookDelivery, timeout: float) -> DeliveryR
             hook.target(delivery)
             status = 200
         else:
-            req = urllib.request.Request(hook.target, data=delivery.body, headers=delivery.headers, method="POST")
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                status = resp.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
+            status = _post(hook.target, delivery, timeout)
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
     except Exception as exc:  # noqa: BLE001 - a failing receiver is recorded, as GitHub does
         error = f"{type(exc).__name__}: {exc}"
     return DeliveryRecord(hook.id, delivery, status, error, (time.perf_counter() - started) * 1000)
+
+
+def _post(url: str, delivery: WebhookDelivery, timeout: float) -> int:
+    """POST with http.client, which keeps header names exactly as GitHub spells them."""
+    parts = urlsplit(url)
+    conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = conn_class(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        target = parts.path or "/"
+        conn.request("POST", target + (f"?{parts.query}" if parts.query else ""), body=delivery.body,
+                     headers=delivery.headers)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
