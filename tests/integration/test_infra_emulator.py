@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from skillfleet.domain import yamlsafe
 from skillfleet.domain.messages import SkillTagPushed, decode
 from skillfleet.infra import apply_emulator, loader, planner, shell
@@ -173,7 +172,7 @@ def test_rendered_plan_runs_under_bash_and_a_second_run_creates_nothing(tmp_path
     state = tmp_path / "state"
     env = {"PATH": f"{_fake_bin(tmp_path, 'gcloud', FAKE_GCLOUD)}:/usr/bin:/bin", "FAKE_STATE": str(state),
            "SKILLS_OWNER_ID": "1342004", "SKILLS_REPO_ID": "260064828", "DASHBOARD_VIEWERS": "group:p@acme.test"}
-    first = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert first.returncode == 0, first.stderr[-2000:]
     calls = _calls(state)
     condition = next(a for c in calls for a in c if a.startswith("--attribute-condition="))
@@ -185,10 +184,11 @@ def test_rendered_plan_runs_under_bash_and_a_second_run_creates_nothing(tmp_path
     assert '--message-body={"remediate":false}' in drift
     assert "--attributes=type=ScanDrift,schema_version=1,correlation_id=scheduler-drift-scan" in drift
     Path(str(state) + ".log").unlink()
-    second = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300)
+    second = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert second.returncode == 0, second.stderr[-2000:]
     assert not [c for c in _calls(state) if "create" in c or "create-oidc" in c]
-    missing = subprocess.run(["bash", str(script)], env={**env, "SKILLS_REPO_ID": ""}, capture_output=True, text=True)
+    missing = subprocess.run(["bash", str(script)], env={**env, "SKILLS_REPO_ID": ""}, capture_output=True,
+                             text=True, timeout=60, check=False)
     assert missing.returncode != 0 and "set SKILLS_REPO_ID" in missing.stderr
 
 
@@ -212,7 +212,7 @@ def test_tag_workflow_publishes_a_message_tag_received_can_decode(tmp_path):
            "PROJECT": "acme-fleet", "REPOSITORY": "acme/skills", "TAG": "lint-rules-v1.4.0", "SHA": "a" * 40,
            "ACTOR": "octocat", "CORRELATION_ID": "gh-42-1", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "req",
            "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.test/?x=1"}
-    done = subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     (publish,) = [c for c in _calls(state) if c[:3] == ["pubsub", "topics", "publish"]]
     assert publish[3] == "skill-tags" and "--project=acme-fleet" in publish

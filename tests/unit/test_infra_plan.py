@@ -5,7 +5,6 @@ import shlex
 from pathlib import Path
 
 import pytest
-
 from skillfleet.cli.main import main
 from skillfleet.domain.errors import UserError
 from skillfleet.infra import apply_emulator, apply_gcloud, loader, planner, shell

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from skillfleet.domain import yamlsafe
 from skillfleet.domain.errors import UserError
 from skillfleet.domain.messages import SkillTagPushed, Topic

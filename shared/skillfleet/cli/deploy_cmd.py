@@ -12,16 +12,21 @@ from .infra_cmd import add_topology_args, given_params
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("deploy", help="stage function sources and print their deploy commands")
     actions = parser.add_subparsers(dest="deploy_action", metavar="ACTION", required=True)
-    stage = actions.add_parser("stage", help="build/functions/<module>/: main.py, the package, pinned requirements")
+    stage = actions.add_parser(
+        "stage", help="build/functions/<module>/: main.py, the package, pinned requirements")
     stage.add_argument("--root", type=Path, default=Path("."), help="repository root (default: .)")
-    stage.add_argument("--out", type=Path, default=Path(str(DEFAULT_SOURCE_ROOT)), help="default: %(default)s")
-    stage.add_argument("--function", action="append", default=[], metavar="NAME", help="only these (repeatable)")
+    stage.add_argument("--out", type=Path, default=Path(str(DEFAULT_SOURCE_ROOT)),
+                       help="default: %(default)s")
+    stage.add_argument("--function", action="append", default=[], metavar="NAME",
+                       help="only these (repeatable)")
     stage.set_defaults(func=cmd_stage)
     plan = actions.add_parser("plan", help="print `gcloud functions deploy --gen2` for each staged function")
     add_topology_args(plan)
     plan.add_argument("--source-root", default=str(DEFAULT_SOURCE_ROOT), help="where `stage` put the sources")
-    plan.add_argument("--function", action="append", default=[], metavar="NAME", help="only these (repeatable)")
-    plan.add_argument("--scripts", type=Path, metavar="DIR", help="also write DIR/<module>.sh, one script per function")
+    plan.add_argument("--function", action="append", default=[], metavar="NAME",
+                      help="only these (repeatable)")
+    plan.add_argument("--scripts", type=Path, metavar="DIR",
+                      help="also write DIR/<module>.sh, one script per function")
     plan.set_defaults(func=cmd_plan)
 
 

@@ -17,16 +17,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     plan = actions.add_parser("plan", help="print the ordered, idempotent gcloud script")
     add_topology_args(plan)
     plan.set_defaults(func=cmd_plan)
-    apply = actions.add_parser("apply", help="run the plan with gcloud, or apply topics/subscriptions to the emulator")
+    apply = actions.add_parser(
+        "apply", help="run the plan with gcloud, or apply topics/subscriptions to the emulator")
     add_topology_args(apply)
-    apply.add_argument("--emulator", metavar="HOST:PORT", help="apply to this Pub/Sub emulator instead of Google Cloud")
+    apply.add_argument("--emulator", metavar="HOST:PORT",
+                       help="apply to this Pub/Sub emulator instead of Google Cloud")
     apply.add_argument("--push-base", metavar="URL",
-                       help="emulator: where functions listen; URL/<function>, or a template with {function}/{module}")
+                       help="emulator: where functions listen; URL/<function>, "
+                            "or a template with {function}/{module}")
     apply.add_argument("--push-endpoint", metavar="FUNCTION=URL", action="append", default=[],
                        help="emulator: base URL of one function (repeatable; wins over --push-base)")
     apply.add_argument("--min-backoff", type=int, metavar="S", help="emulator: override retry min backoff")
     apply.add_argument("--max-backoff", type=int, metavar="S", help="emulator: override retry max backoff")
-    apply.add_argument("--max-attempts", type=int, metavar="N", help="emulator: override max delivery attempts")
+    apply.add_argument("--max-attempts", type=int, metavar="N",
+                       help="emulator: override max delivery attempts")
     apply.add_argument("--dry-run", action="store_true", help="print what would be done, change nothing")
     apply.set_defaults(func=cmd_apply)
 
@@ -66,8 +70,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         print("# dry run: nothing was changed")
         return 0
     done = apply_gcloud.apply(the_plan)
-    counts = {action: sum(1 for d in done if d.action == action) for action in ("created", "updated", "ran", "present")}
-    print("infra apply: " + ", ".join(f"{n} {a}" for a, n in counts.items()))
+    actions = ("created", "updated", "ran", "present")
+    print("infra apply: " + ", ".join(f"{sum(1 for d in done if d.action == a)} {a}" for a in actions))
     return 0
 
 
@@ -82,7 +86,8 @@ def _apply_emulator(topo: Topology, args: argparse.Namespace) -> int:
     overrides = apply_emulator.Overrides(args.min_backoff, args.max_backoff, args.max_attempts)
     if args.dry_run:
         for call in apply_emulator.desired_calls(resolved, endpoint_for, overrides):
-            print(f"{call.method} /v1/projects/{resolved.project}{call.path} {json.dumps(call.body, sort_keys=True)}")
+            body = json.dumps(call.body, sort_keys=True)
+            print(f"{call.method} /v1/projects/{resolved.project}{call.path} {body}")
         return 0
     for line in apply_emulator.apply_to_emulator(resolved, host, endpoint_for, overrides):
         print(line)
@@ -97,7 +102,8 @@ def _endpoints(args: argparse.Namespace) -> apply_emulator.EndpointFor:
         if function in explicit:
             return explicit[function]
         if base is None:
-            raise UserError(f"no push endpoint for {function}: pass --push-base URL or --push-endpoint {function}=URL")
+            raise UserError(f"no push endpoint for {function}: "
+                            f"pass --push-base URL or --push-endpoint {function}=URL")
         return base(function)
     return endpoint
 

@@ -46,9 +46,11 @@ class Call:
     update_mask: str = ""  # for a subscription: PATCH these fields when it already exists
 
 
-def desired_calls(topo: Topology, endpoint_for: EndpointFor, overrides: Overrides = Overrides()) -> list[Call]:
+def desired_calls(topo: Topology, endpoint_for: EndpointFor,
+                  overrides: Overrides = Overrides()) -> list[Call]:
     """What the emulator must hold, as REST calls. `topo` must be resolved (no `${...}` left)."""
-    calls = [Call("PUT", f"/topics/{name}", {"labels": {"app": "skillfleet"}}) for name in topo.all_topic_names]
+    labels = {"labels": {"app": "skillfleet"}}
+    calls = [Call("PUT", f"/topics/{name}", labels) for name in topo.all_topic_names]
     for dead in topo.dead_letter_topics:
         body = {"topic": f"projects/{topo.project}/topics/{dead.name}", "ackDeadlineSeconds": 60,
                 "messageRetentionDuration": f"{dead.retention_days * 86400}s", "expirationPolicy": {}}
@@ -88,7 +90,8 @@ def push_body(topo: Topology, sub: Subscription, local_base: str, overrides: Ove
         "expirationPolicy": {},
     }
     if "${" in json.dumps(body):
-        raise UserError(f"subscription {sub.name}: unresolved placeholder in {json.dumps(body)}; resolve the topology first")
+        raise UserError(f"subscription {sub.name}: unresolved placeholder in {json.dumps(body)}; "
+                        "resolve the topology first")
     return body
 
 

@@ -30,7 +30,7 @@ def run_subprocess(argv: Argv) -> Result:
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, check=False)
     except FileNotFoundError:
-        raise UserError(f"{argv[0]} is not on PATH; install the Google Cloud SDK (gcloud) and log in") from None
+        raise UserError(f"{argv[0]} is not on PATH; install the Google Cloud SDK and log in") from None
     return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -61,8 +61,9 @@ def resolve_values(plan: Plan, runner: Runner) -> dict[str, str]:
             result = runner(fill(argv, known))
             value = result.stdout.strip()
             if result.returncode != 0 or not value:
+                why = result.stderr.strip() or "empty answer"
                 raise UserError(f"could not look up {name} with `{format_command(fill(argv, known))}`: "
-                                f"{result.stderr.strip() or 'empty answer'}; check the project id and gcloud auth")
+                                f"{why}; check the project id and gcloud auth")
             known[name] = value
     return known
 
@@ -77,7 +78,8 @@ def apply(plan: Plan, runner: Runner = run_subprocess, echo: Callable[[str], Non
                 continue
             done.append(_run(fill(step.update, values), "updated", runner, echo))
         else:
-            done.append(_run(fill(step.run, values), "ran" if step.check is None else "created", runner, echo))
+            action = "ran" if step.check is None else "created"
+            done.append(_run(fill(step.run, values), action, runner, echo))
     return done
 
 

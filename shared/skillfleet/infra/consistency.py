@@ -43,7 +43,8 @@ def _references(topo: Topology) -> Iterator[str]:
     for where, account in refs:
         if account not in accounts:
             yield f"{where}: service account {account!r} is not declared under service_accounts"
-    yield from _dupes([f.service_account for f in topo.functions], "runtime service account (one per function)")
+    yield from _dupes([f.service_account for f in topo.functions],
+                      "runtime service account (one per function)")
 
 
 def _subscriptions(topo: Topology) -> Iterator[str]:
@@ -115,7 +116,8 @@ def _scheduler(topo: Topology) -> Iterator[str]:
         try:
             cls.model_validate(json.loads(job.body))
         except (ValueError, ValidationError) as exc:
-            yield f"scheduler job {job.name}: body is not a valid {job.message_type}: {exc}".replace("\n", " ")
+            reason = str(exc).replace("\n", " ")
+            yield f"scheduler job {job.name}: body is not a valid {job.message_type}: {reason}"
 
 
 def _workload_identity(topo: Topology) -> Iterator[str]:
@@ -124,7 +126,8 @@ def _workload_identity(topo: Topology) -> Iterator[str]:
         yield f"workload_identity: impersonation attribute {wif.impersonation.attribute!r} is not mapped"
     for claim in ("assertion.repository_owner_id ==", "assertion.repository_id =="):
         if claim not in wif.attribute_condition:
-            yield f"workload_identity: attribute_condition must pin {claim.split()[0]} (numeric, never reused)"
+            yield (f"workload_identity: attribute_condition must pin {claim.split()[0]} "
+                   "(numeric, never reused)")
 
 
 def _grants(topo: Topology) -> Iterator[str]:
@@ -157,10 +160,12 @@ def code_drift(topo: Topology) -> list[str]:
         if fn.entry_point != spec.entry_point:
             out.append(f"function {spec.name}: entry_point {fn.entry_point} != {spec.entry_point}")
         if set(fn.publishes) != set(spec.produces):
-            out.append(f"function {spec.name}: publishes {sorted(fn.publishes)} != produces {sorted(spec.produces)}")
+            out.append(f"function {spec.name}: publishes {sorted(fn.publishes)} "
+                       f"!= produces {sorted(spec.produces)}")
         consumed = {s.topic for s in topo.subscriptions_of(spec.name)}
         if consumed != set(spec.consumes):
-            out.append(f"function {spec.name}: subscribed to {sorted(consumed)} != consumes {sorted(spec.consumes)}")
+            out.append(f"function {spec.name}: subscribed to {sorted(consumed)} "
+                       f"!= consumes {sorted(spec.consumes)}")
         if (fn.trigger == "http") != (spec.trigger == "http"):
             out.append(f"function {spec.name}: trigger {fn.trigger} does not match {spec.trigger}")
     for name in sorted(set(by_name) - {s.name for s in FUNCTIONS}):

@@ -155,7 +155,8 @@ def grant(topo: Topology, b: Binding) -> Step:
         cmd = ("gcloud", "functions", "add-invoker-policy-binding", name, f"--region={topo.region}",
                f"--member={b.member}", _p(topo))
     elif kind == "service-account":
-        cmd = ("gcloud", "iam", "service-accounts", "add-iam-policy-binding", topo.sa_email(name), *who, _p(topo))
+        cmd = ("gcloud", "iam", "service-accounts", "add-iam-policy-binding", topo.sa_email(name), *who,
+               _p(topo))
     else:
         group = {"topic": ("pubsub", "topics"), "subscription": ("pubsub", "subscriptions"),
                  "secret": ("secrets",)}[kind]

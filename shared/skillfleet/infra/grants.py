@@ -16,7 +16,8 @@ PUBSUB_AGENT = "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserv
 
 @dataclass(frozen=True)
 class Binding:
-    resource: str      # project | bucket | topic:T | subscription:S | secret:S | function:F | service-account:ID
+    # project | bucket | topic:T | subscription:S | secret:S | function:F | service-account:ID
+    resource: str
     role: str
     member: str        # a full IAM principal
     why: str
@@ -56,9 +57,11 @@ def _function_bindings(topo: Topology) -> list[Binding]:
         if fn.bucket == "write":
             # create-only: objectCreator cannot overwrite or delete, which keeps bundles write-once;
             # viewer lets a redelivery read the existing bundle back to compare its sha256
-            out.append(Binding("bucket", "roles/storage.objectCreator", sa, f"{fn.name} writes bundles", "runtime"))
+            out.append(Binding("bucket", "roles/storage.objectCreator", sa, f"{fn.name} writes bundles",
+                               "runtime"))
         if fn.bucket in ("write", "read"):
-            out.append(Binding("bucket", "roles/storage.objectViewer", sa, f"{fn.name} reads bundles", "runtime"))
+            out.append(Binding("bucket", "roles/storage.objectViewer", sa, f"{fn.name} reads bundles",
+                               "runtime"))
     return out
 
 

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from ..domain.messages import MESSAGE_TYPES
 from . import gcloud
 from .deploy_command import DEFAULT_SOURCE_ROOT, deploy_argv
-from .grants import Binding, Group, bindings
+from .grants import Group, bindings
 from .shell import Plan, Section, Step, Variable
 from .topology import Topology
 
@@ -27,49 +27,56 @@ def variables(topo: Topology, given: Mapping[str, str]) -> tuple[Variable, ...]:
 def plan(topo: Topology, given: Mapping[str, str] | None = None,
          source_root: PurePosixPath = DEFAULT_SOURCE_ROOT) -> Plan:
     grants = bindings(topo)
+
+    def granted(group: Group) -> tuple[Step, ...]:
+        return tuple(gcloud.grant(topo, b) for b in grants if b.group == group)
+
+    dead_letters = tuple(step for d in topo.dead_letter_topics
+                         for step in (gcloud.dead_letter_topic(topo, d), gcloud.keep_subscription(topo, d)))
     sections = (
         Section("project services (APIs)", (), (gcloud.enable_apis(topo),)),
-        Section("service accounts", ("one runtime identity per function, plus the push, publisher and deployer identities",),
+        Section("service accounts",
+                ("one runtime identity per function, plus the push, publisher and deployer identities",),
                 tuple(gcloud.service_account(topo, sa.id, sa.display_name) for sa in topo.service_accounts)),
         Section("topics", ("the messages between functions (domain/messages.py)",),
                 tuple(gcloud.topic(topo, t.name) for t in topo.topics)),
         Section("dead-letter topics",
                 ("one per consuming subscription; each keeps its letters on a pull subscription",
-                 "(`skillfleet dlq list` / `dlq replay` read them)"),
-                tuple(s for d in topo.dead_letter_topics
-                      for s in (gcloud.dead_letter_topic(topo, d), gcloud.keep_subscription(topo, d)))),
+                 "(`skillfleet dlq list` / `dlq replay` read them)"), dead_letters),
         Section("bundle bucket", ("content-addressed, write-once skill bundles",), (gcloud.bucket(topo),)),
         Section("Cloud SQL registry", ("instance, database and one IAM database user per function",
-                                       "(tables are granted by `skillfleet db migrate`)"),
+                                       "(new IAM users need GRANTs on the tables after `skillfleet db migrate`)"),
                 tuple(gcloud.sql_steps(topo))),
-        Section("secrets", ("containers only: add values with `gcloud secrets versions add NAME --data-file=-`",
-                            "each function may read only the secrets it mounts"),
-                tuple(gcloud.secret(topo, s.name) for s in topo.secrets) + _grant_steps(topo, grants, "secrets")),
-        Section("functions (deploy)", (f"run `skillfleet deploy stage --out {source_root}` first",
-                                       "all HTTP-triggered: consumers are reached by the push subscriptions below"),
+        Section("secrets",
+                ("containers only: add values with `gcloud secrets versions add NAME --data-file=-`",
+                 "each function may read only the secrets it mounts"),
+                tuple(gcloud.secret(topo, s.name) for s in topo.secrets) + granted("secrets")),
+        Section("functions (deploy)",
+                (f"run `skillfleet deploy stage --out {source_root}` first",
+                 "all HTTP-triggered: consumers are reached by the push subscriptions below"),
                 tuple(Step(deploy_argv(topo, fn, source_root)) for fn in topo.functions)),
-        Section("function invokers", ("push targets: only the push identity; github-webhook is public by design",),
-                _grant_steps(topo, grants, "invokers")),
-        Section("push subscriptions", ("one per (function, topic): OIDC push auth, retry backoff, dead letter",),
+        Section("function invokers",
+                ("push targets: only the push identity; github-webhook is public by design",),
+                granted("invokers")),
+        Section("push subscriptions",
+                ("one per (function, topic): OIDC push auth, retry backoff, dead letter",),
                 tuple(gcloud.push_subscription(topo, s) for s in topo.subscriptions)),
         Section("Pub/Sub service agent (dead-lettering)",
                 ("publisher on each dead-letter topic, subscriber on each source subscription",),
-                _grant_steps(topo, grants, "pubsub-agent")),
-        Section("Cloud Scheduler", ("publishes the sweep requests; consumers get the same retry and dead letter",),
-                tuple(gcloud.scheduler_job(topo, j, _attributes(j.message_type, j.name)) for j in topo.scheduler_jobs)),
+                granted("pubsub-agent")),
+        Section("Cloud Scheduler",
+                ("publishes the sweep requests; consumers get the same retry and dead letter",),
+                tuple(gcloud.scheduler_job(topo, j, _attributes(j.message_type, j.name))
+                      for j in topo.scheduler_jobs)),
         Section("Workload Identity Federation (skills repo tag workflow -> skill-tags)", (),
-                tuple(gcloud.wif_steps(topo)) + _grant_steps(topo, grants, "workload-identity")),
+                tuple(gcloud.wif_steps(topo)) + granted("workload-identity")),
         Section("IAM: least privilege per function", ("publish only to the topics a function produces",),
-                _grant_steps(topo, grants, "runtime")),
+                granted("runtime")),
         Section("IAM: deployer (Cloud Build)", ("act as the runtime identities only, not every account",),
-                _grant_steps(topo, grants, "deployer")),
+                granted("deployer")),
     )
     return Plan("skillfleet infrastructure, generated from infra/topology.yaml by `skillfleet infra plan`",
                 sections, variables(topo, given or {}), {"PROJECT_NUMBER": PROJECT_NUMBER_CMD})
-
-
-def _grant_steps(topo: Topology, grants: list[Binding], group: Group) -> tuple[Step, ...]:
-    return tuple(gcloud.grant(topo, b) for b in grants if b.group == group)
 
 
 def _attributes(message_type: str, job: str) -> str:
@@ -81,7 +88,8 @@ def deploy_plan(topo: Topology, names: tuple[str, ...] = (), given: Mapping[str,
                 source_root: PurePosixPath = DEFAULT_SOURCE_ROOT) -> Plan:
     """Only the deploy commands (what Cloud Build runs after staging), for `names` or every function."""
     chosen = [fn for fn in topo.functions if not names or fn.name in names]
-    section = Section("functions (deploy)", (f"sources staged by `skillfleet deploy stage --out {source_root}`",),
+    why = (f"sources staged by `skillfleet deploy stage --out {source_root}`",)
+    section = Section("functions (deploy)", why,
                       tuple(Step(deploy_argv(topo, fn, source_root)) for fn in chosen))
     return Plan("skillfleet function deploys, generated from infra/topology.yaml by `skillfleet deploy plan`",
                 (section,), variables(topo, given or {}))

@@ -121,7 +121,7 @@ def render(plan: Plan) -> str:
         if name in used:
             used |= {m[2:-1] for m in _VAR.findall(" ".join(argv))}
     out = ["#!/usr/bin/env bash", f"# {plan.title}",
-           "# Safe to re-run: each step creates what is missing or converges what exists; nothing is deleted.",
+           "# Safe to re-run: each step creates what is missing or converges what exists.",
            "set -euo pipefail", ""]
     for var in plan.variables:
         if var.name in used:

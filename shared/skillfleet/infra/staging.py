@@ -45,7 +45,8 @@ def stage(root: Path, out: Path, specs: Sequence[FunctionSpec] = FUNCTIONS) -> l
     """Stage `specs` from the repository at `root` into `out/<module>`, replacing earlier stagings."""
     package = root / "shared" / "skillfleet"
     if not (package / "__init__.py").is_file():
-        raise UserError(f"{package} is not the skillfleet package; run from the repository root or pass --root")
+        raise UserError(f"{package} is not the skillfleet package; "
+                        "run from the repository root or pass --root")
     missing = missing_entry_points(root, specs)
     if missing:
         raise UserError(f"no functions/<module>/main.py for {missing}; write the entry points or "

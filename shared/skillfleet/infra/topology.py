@@ -122,7 +122,8 @@ class FunctionDecl(_Strict):
     def _env_names(self) -> FunctionDecl:
         for key in (*self.env, *self.secrets):
             if not re.match(_ENV, key):
-                raise ValueError(f"{self.name}: env var {key!r} must start with SKILLFLEET_ (Settings reads only those)")
+                raise ValueError(f"{self.name}: env var {key!r} must start with SKILLFLEET_ "
+                                 "(Settings reads only those)")
         for key, value in self.env.items():
             if "," in value:
                 raise ValueError(f"{self.name}: {key} holds a comma, which --set-env-vars cannot carry")
