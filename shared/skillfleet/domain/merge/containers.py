@@ -14,6 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from .values import is_map
@@ -122,7 +123,11 @@ def _take_following(container: Any, key: Any) -> list[CommentToken]:
     token = entry[slot] if entry and len(entry) > slot else None
     if token is None:
         return []
-    own, _, rest = token.value.partition("\n") if token.value.startswith("#") else ("", "", token.value[1:])
+    # after a block scalar (| or >) the scalar owns its line break; elsewhere the token starts
+    # with the break that ends the leaf's line (or with the leaf's own end-of-line comment)
+    block = _is_block_scalar(holder[hkey])
+    own, _, rest = token.value.partition("\n") if token.value.startswith("#") else \
+        ("", "", token.value if block else token.value[1:])
     lines = [_line_token(line) for line in rest.splitlines()]
     if not lines:
         return []
@@ -133,6 +138,10 @@ def _take_following(container: Any, key: Any) -> list[CommentToken]:
     else:
         entry[slot] = None
     return lines
+
+
+def _is_block_scalar(value: Any) -> bool:
+    return isinstance(value, (LiteralScalarString, FoldedScalarString))
 
 
 def _line_token(line: str) -> CommentToken:
@@ -149,7 +158,8 @@ def _attach_trailing(container: Any, lines: list[CommentToken]) -> None:
     entry = _entry(holder, hkey)
     text = "".join(" " * t.column + t.value if t.value.strip() else "\n" for t in lines)
     if entry[slot] is None:
-        entry[slot] = CommentToken("\n" + text, CommentMark(0), None)
+        lead = "" if _is_block_scalar(holder[hkey]) else "\n"
+        entry[slot] = CommentToken(lead + text, CommentMark(0), None)
     else:
         merged = copy.copy(entry[slot])
         merged.value = merged.value + text

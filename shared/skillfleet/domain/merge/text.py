@@ -5,6 +5,7 @@ and the conflict lists both sides' lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from .diff3 import diff3
@@ -67,5 +68,18 @@ def carry_edits(original: str, before: str, after: str) -> str:
     o, b, a = original.splitlines(keepends=True), before.splitlines(keepends=True), after.splitlines(keepends=True)
     out: list[str] = []
     for ch in diff3(b, o, a):
-        out += a[slice(*ch.theirs)] if ch.kind in ("theirs", "conflict") else o[slice(*ch.ours)]
+        if ch.kind == "conflict":
+            out += _line_by_line(b[slice(*ch.base)], o[slice(*ch.ours)], a[slice(*ch.theirs)])
+        else:
+            out += a[slice(*ch.theirs)] if ch.kind == "theirs" else o[slice(*ch.ours)]
     return "".join(out)
+
+
+def _line_by_line(before: list[str], original: list[str], after: list[str]) -> list[str]:
+    """Where `original` reformats `before` line for line, keep its lines that the edit left alone."""
+    if len(before) != len(original):
+        return after
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        out += original[i1:i2] if tag == "equal" else after[j1:j2]
+    return out

@@ -26,17 +26,33 @@ _FALLBACK_STYLES: tuple[Style, ...] = ((2, 4, 2), (2, 2, 0), (4, 4, 2))
 
 
 def load(text: str, where: str, *, checked: bool = False) -> Any:
-    """Round-trip load; `yamlsafe.check` first (size, alias bombs) unless the text is our own output."""
-    if not checked:
-        yamlsafe.check(text, where=where)
+    """Round-trip load, refusing oversized input and alias bombs (yamlsafe's limits) unless the
+    text is our own output."""
+    if not checked and len(text.encode("utf-8", "surrogatepass")) > yamlsafe.MAX_YAML_BYTES:
+        raise UserError(f"{where}: YAML is larger than {yamlsafe.MAX_YAML_BYTES} bytes; split or shrink it")
+    yaml = _yaml()
+    try:
+        node = yaml.compose(text)
+        if node is not None and not checked:
+            yamlsafe.expanded_size(node, where=where)
+        return None if node is None else yaml.constructor.construct_document(node)
+    except YAMLError as exc:
+        hint = "; a file with several documents needs strategy text" if "single document" in str(exc) else ""
+        raise UserError(f"{where}: invalid YAML{_brief(exc)}{hint}") from None
+
+
+def _brief(exc: YAMLError) -> str:
+    mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return ": " + " ".join(str(exc).split())[:300]
+    return f" at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.preserve_quotes = True
-    try:
-        data = yaml.load(text)
-    except YAMLError as exc:
-        hint = "; files with several documents need strategy text" if "single document" in str(exc) else ""
-        raise UserError(f"{where}: invalid YAML: {exc}{hint}".replace("\n", " ")) from None
-    return data
+    yaml.width = 4096
+    return yaml
 
 
 def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
@@ -44,6 +60,8 @@ def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
     o_doc, t_doc = load(ours, labels[1]), load(theirs, labels[2])
     b_doc = load(base, labels[0]) if base is not None else MISSING
     ours_value, theirs_value = plain(o_doc), plain(t_doc)
+    style = guess_style(ours)
+    before = dump(o_doc, style)   # ours re-serialized, before the merge edits it in place
     ctx.base_comments = frozenset(ln.strip() for ln in (base or "").splitlines() if ln.lstrip().startswith("#"))
     doc = merge_value(b_doc, o_doc, t_doc, (), ctx)
     value = plain(doc)
@@ -51,16 +69,17 @@ def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
         return ours
     if base == ours and same(value, theirs_value):
         return theirs
-    return _render(ours, doc, value, ctx)
+    return _render(ours, before, style, doc, value, ctx)
 
 
-def _render(ours: str, doc: Any, value: Any, ctx: Ctx) -> str:
-    guessed = guess_style(ours)
-    for style in dict.fromkeys((guessed, *_FALLBACK_STYLES)):
-        text = carry_edits(ours, dump(load(ours, "ours", checked=True), style), dump(doc, style))
+def _render(ours: str, before: str, style: Style, doc: Any, value: Any, ctx: Ctx) -> str:
+    for attempt in dict.fromkeys((style, *_FALLBACK_STYLES)):
+        if attempt != style:
+            before = dump(load(ours, "ours", checked=True), attempt)
+        text = carry_edits(ours, before, dump(doc, attempt))
         if _parses_to(text, value):
             return text
-    text = dump(doc, guessed)
+    text = dump(doc, style)
     if _parses_to(text, value):
         return text
     ctx.conflict((), None, None, None, "the merged document could not be written back faithfully; "
@@ -69,9 +88,7 @@ def _render(ours: str, doc: Any, value: Any, ctx: Ctx) -> str:
 
 
 def dump(doc: Any, style: Style) -> str:
-    yaml = YAML(typ="rt", pure=True)
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    yaml = _yaml()
     yaml.indent(mapping=style[0], sequence=style[1], offset=style[2])
     out = io.StringIO()
     yaml.dump(doc, out)
