@@ -84,7 +84,7 @@ files:
   - source: files/cloudbuild.yaml
     destination: .cloudbuild/cloudbuild.yaml
     strategy: yaml
-    owned: ["steps[id=custom-*]", options.machineType, substitutions._REGION, "steps[0].env"]
+    owned: ["steps[id=custom-*]", options.machineType, substitutions._REGION, "steps[id=deploy].env", '"weird.key".x']
   - source: files/Makefile
     destination: Makefile
 """))
@@ -92,9 +92,10 @@ files:
     assert m.files[1].strategy == "text"
 
 
-@pytest.mark.parametrize("pattern", ["steps[", "a..b", "", "steps[id=]", " spaced key"])
+@pytest.mark.parametrize("pattern", ["steps[", "a..b", "", "steps[id=]", "steps[0]", "a."])
 def test_malformed_owned_patterns_are_refused(pattern: str) -> None:
-    assert "malformed" in (check_owned_pattern(pattern) or "")
+    problem = check_owned_pattern(pattern) or ""
+    assert problem.startswith(f"owned path {pattern!r}") and "steps[id=custom-*]" in problem
 
 
 @pytest.mark.parametrize(("path", "why"), [

@@ -135,6 +135,11 @@ def test_a_source_may_not_be_a_symlink() -> None:
     assert problem.code == "source-symlink" and "commit the file itself" in problem.message
 
 
+def test_skill_md_may_not_be_a_symlink() -> None:
+    [problem] = validate({"SKILL.md": b"docs/SKILL.md", "docs/SKILL.md": skill_md()}, {"SKILL.md": "120000"}).errors
+    assert problem.file == "SKILL.md" and "is a symlink" in problem.message
+
+
 def billion_laughs() -> str:
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]

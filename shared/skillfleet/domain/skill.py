@@ -134,7 +134,6 @@ def _safe(path: str, inside: str, example: str) -> str:
 
 
 WORKFLOWS_DIR = ".github/workflows/"
-_OWNED_SEGMENT = re.compile(r"^[^.\[\]\s]+(\[(\*|\d+|[^\[\]=\s]+=[^\[\]\s]+)\])?$")
 
 
 def unsafe_path(path: str) -> str | None:
@@ -163,13 +162,20 @@ def is_workflow_path(path: str) -> bool:
 
 
 def check_owned_pattern(pattern: str) -> str | None:
-    """Why an `owned` pattern is malformed (or None). Syntax: dotted keys, each optionally with a
-    list selector [field=glob], [index] or [*]: steps[id=custom-*], options.machineType."""
-    segments = pattern.split(".") if isinstance(pattern, str) and pattern.strip() else [""]
-    if all(_OWNED_SEGMENT.match(s) for s in segments):
-        return None
-    return (f"owned pattern {pattern!r} is malformed; write dotted keys with optional list selectors, "
-            "such as options.machineType, substitutions._REGION or steps[id=custom-*]")
+    """Why an `owned` pattern is malformed (or None). One grammar, the merge engine's
+    (domain/merge/owned.py): dotted keys with globs, list selectors [field=glob] or [*],
+    "quoted.keys" taken literally. Examples: steps[id=custom-*], options.machineType."""
+    from .merge.owned import parse_pattern  # lazy: the merge package imports this module
+
+    if not isinstance(pattern, str):
+        return f"owned pattern {pattern!r} must be a string"
+    try:
+        parse_pattern(pattern)
+    except UserError as exc:
+        hint = "" if "steps[id=custom-*]" in str(exc) else (
+            "; write dotted keys with optional list selectors, such as options.machineType or steps[id=custom-*]")
+        return f"{exc}{hint}"
+    return None
 
 
 def _no_user_error(fn: Callable[[Any], _T], value: Any) -> _T:

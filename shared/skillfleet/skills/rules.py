@@ -75,6 +75,9 @@ def check_tree(
         found.error(SKILL_MD, "missing: a skill folder needs SKILL.md with YAML frontmatter (name, version, "
                     "description, files); see docs/skill-format.md", "missing-skill-md")
         return None
+    if tree.is_symlink(SKILL_MD):
+        found.error(SKILL_MD, "is a symlink; commit the file itself in the skill folder", "source-symlink")
+        return None
     manifest = _read_manifest(tree, found)
     if manifest is None:
         return None
