@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet.domain.errors import PermanentError, TransientError
 from skillfleet.ghemu import GitHubEmulator
@@ -38,8 +37,8 @@ def forge(emu: GitHubEmulator) -> GitHubForge:
 
 
 def _open(forge: GitHubForge, files: dict[str, str] = FILES, **kw: object):  # type: ignore[no-untyped-def]
-    args = dict(branch=BRANCH, base="main", title="cloudbuild 1.2.0", body="Rolls out cloudbuild 1.2.0",
-                files=files, commit_message="skills: cloudbuild 1.2.0", labels=["skills", "patch"])
+    args = {"branch": BRANCH, "base": "main", "title": "cloudbuild 1.2.0", "body": "Rolls out cloudbuild 1.2.0",
+            "files": files, "commit_message": "skills: cloudbuild 1.2.0", "labels": ["skills", "patch"]}
     args.update(kw)
     return forge.open_update_pr(REPO, **args)  # type: ignore[arg-type]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from github import Auth, Github, GithubException, InputGitTreeElement
 from github.GithubException import BadCredentialsException
 from github.Repository import Repository
 from github.Requester import Requester
-
 from skillfleet.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration
@@ -209,7 +209,7 @@ def test_auto_merge_needs_an_unmet_protection_rule(emu: GitHubEmulator) -> None:
 
 def test_auth_rate_limit_headers_and_errors(emu: GitHubEmulator) -> None:
     with pytest.raises(BadCredentialsException):
-        _gh(emu, "wrong").get_repo(REPO).default_branch
+        _ = _gh(emu, "wrong").get_repo(REPO).default_branch
     status, headers, body = _raw(emu, "GET", f"/repos/{REPO}")
     assert status == 200 and body["full_name"] == REPO
     assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset",

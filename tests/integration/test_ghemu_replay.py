@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from skillfleet.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration

@@ -6,12 +6,12 @@ import hmac
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet.ghemu import GitHubEmulator, WebhookDelivery
 
@@ -35,7 +35,7 @@ NESTED = ("pull_request", "review", "repository", "sender")
 class _Receiver(BaseHTTPRequestHandler):
     got: list[tuple[dict[str, str], bytes]]
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.got.append(({k: v for k, v in self.headers.items()}, body))
         self.send_response(204)

@@ -8,8 +8,9 @@ mapped once, in `_mapped`: rate limits, 5xx and network trouble are TransientErr
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
@@ -49,7 +50,7 @@ class _CountingRetry(GithubRetry):
 
     def new(self, **kw: Any) -> _CountingRetry:
         kw["counter"] = self._counter
-        return super().new(**kw)  # type: ignore[no-any-return]
+        return super().new(**kw)
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Any:
@@ -72,9 +73,10 @@ class GitHubForge:
         self._base_url = base_url.rstrip("/")
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
         self._spacing = (seconds_between_requests, seconds_between_writes) if throttle else (0.0, 0.0)
-        self._retry = dict(total=retries, backoff_factor=backoff_factor, max_rate_limit_wait=max_rate_limit_wait,
-                           secondary_rate_wait=min(60.0, max_rate_limit_wait), raise_on_status=False,
-                           allowed_methods=_ALLOWED_RETRY_METHODS)
+        self._retry: dict[str, Any] = {
+            "total": retries, "backoff_factor": backoff_factor, "max_rate_limit_wait": max_rate_limit_wait,
+            "secondary_rate_wait": min(60.0, max_rate_limit_wait), "raise_on_status": False,
+            "allowed_methods": _ALLOWED_RETRY_METHODS}
         self._timeout = timeout
         self._local = threading.local()
 
@@ -89,7 +91,7 @@ class GitHubForge:
             self._local.client = Github(
                 base_url=self._base_url, auth=_CountingToken(self._token.get_secret_value(), counter),
                 lazy=True, per_page=100, timeout=self._timeout,
-                retry=_CountingRetry(counter, **self._retry),  # type: ignore[arg-type]
+                retry=_CountingRetry(counter, **self._retry),
                 seconds_between_requests=self._spacing[0], seconds_between_writes=self._spacing[1])
         return self._local.client, self._local.counter
 

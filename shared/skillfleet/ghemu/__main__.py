@@ -9,8 +9,8 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .emulator import GitHubEmulator
 

@@ -5,7 +5,8 @@ Same operations as GitHubEmulator's Python methods; JSON in, JSON out; the API t
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .state import ApiError
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _OWNER = re.compile(r"^(@[A-Za-z0-9_.\[\]-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+)$")

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Self
 
 from . import admin_http, ops_pulls, ops_reviews
 from .hub import Hub
@@ -56,7 +57,7 @@ class GitHubEmulator:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> GitHubEmulator:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -10,9 +10,10 @@ import os
 import subprocess
 import tempfile
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 ZERO_SHA = "0" * 40
 _LOG_FORMAT = "%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e"
@@ -96,7 +97,7 @@ class GitRepo:
     @classmethod
     def init(cls, path: Path, default_branch: str) -> GitRepo:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _run(["git", "init", "-q", "--bare", "-b", default_branch, str(path)])
+        _run(["git", "init", "-q", "--bare", "--template=", "-b", default_branch, str(path)])
         repo = cls(path)
         repo.git("config", "gc.auto", "0")
         return repo
@@ -342,7 +343,7 @@ def _parse_commit(record: str) -> CommitInfo:
 
 def _run(cmd: list[str], *, input: bytes | None = None, env: dict[str, str] | None = None,
          ok: Sequence[int] = (0,)) -> tuple[int, bytes]:
-    proc = subprocess.run(cmd, input=input, capture_output=True, env=env or _GIT_ENV)
+    proc = subprocess.run(cmd, input=input, capture_output=True, env=env or _GIT_ENV, check=False)
     if proc.returncode not in ok:
         raise GitError(f"{' '.join(cmd[:4])}... exited {proc.returncode}: {proc.stderr.decode(errors='replace').strip()}")
     return proc.returncode, proc.stdout

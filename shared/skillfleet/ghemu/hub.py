@@ -4,8 +4,9 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .gitstore import GitRepo, Person
 from .shapes import Shapes

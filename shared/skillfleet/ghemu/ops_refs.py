@@ -1,14 +1,16 @@
 """Moving refs the way a push does: checks, the git update, then push/create/delete/synchronize events."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from .gitstore import ZERO_SHA, Change, CommitInfo
 from .hub import Hub
 from .shapes import Json, person
 from .shapes_pull import pull as pull_shape
-from .state import ApiError, Repo, invalid, now_iso
+from .state import ApiError, Pull, Repo, invalid, now_iso
 
 
 def push(hub: Hub, repo: Repo, ref: str, new: str | None, *, actor: str, force: bool = True,
@@ -74,9 +76,12 @@ def _update_pulls(hub: Hub, repo: Repo, branch: str, old: str | None, new: str |
             close_pull(hub, repo, pr, actor=actor)
             continue
         pr.head_sha, pr.updated_at = new, now_iso()
-        hub.emit("pull_request", repo, actor, lambda pr=pr: {
-            "action": "synchronize", "number": pr.number, "before": old, "after": new,
-            "pull_request": pull_shape(hub.shapes, repo, pr, facts(repo, pr, merge=False))})
+        hub.emit("pull_request", repo, actor, partial(_synchronize, hub, repo, pr, old, new, facts))
+
+
+def _synchronize(hub: Hub, repo: Repo, pr: Pull, old: str | None, new: str, facts: Any) -> Json:
+    return {"action": "synchronize", "number": pr.number, "before": old, "after": new,
+            "pull_request": pull_shape(hub.shapes, repo, pr, facts(repo, pr, merge=False))}
 
 
 def _push_payload(hub: Hub, repo: Repo, ref: str, old: str | None, new: str | None, actor: str) -> Json:
@@ -98,7 +103,7 @@ def _push_payload(hub: Hub, repo: Repo, ref: str, old: str | None, new: str | No
 def _push_repository(hub: Hub, repo: Repo) -> Json:
     """Push events carry an older repository shape: epoch timestamps, master_branch, organization."""
     shape = hub.shapes.repo(repo)
-    epoch = {k: int(datetime.strptime(shape[k], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+    epoch = {k: int(datetime.strptime(shape[k], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
              for k in ("created_at", "pushed_at")}
     return {**shape, **epoch, "stargazers": 0, "master_branch": repo.default_branch, "organization": repo.owner}
 

@@ -1,7 +1,7 @@
 """The conversation around a PR: labels, comments, review requests and reviews."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .hub import Hub
 from .ops_pulls import emit_pull, maybe_auto_merge

@@ -8,16 +8,24 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import graphql, routes_git, routes_pulls, routes_repo
 from .api import Request, Response, Route, route
 from .gitstore import GitError
 from .hub import Hub
-from .limits import (PRIMARY_MESSAGE, SECONDARY_MESSAGE, WRITE_METHODS, FaultInjector, RateLimiter,
-                     RequestLog, RequestRecord)
+from .limits import (
+    PRIMARY_MESSAGE,
+    SECONDARY_MESSAGE,
+    WRITE_METHODS,
+    FaultInjector,
+    RateLimiter,
+    RequestLog,
+    RequestRecord,
+)
 from .state import ApiError
 
 _DOCS = "https://docs.github.com/rest"
@@ -188,14 +196,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length) if length else b""
-        status, headers, payload = self.server.app.handle(self.command, self.path, self.headers, data)
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        # headers and body in one write: two small writes meet delayed ACKs and cost ~40 ms each
-        self._headers_buffer.append(b"\r\n" + payload)
-        self.flush_headers()
+        status, headers, payload = self.server.app.handle(self.command, self.path, dict(self.headers.items()), data)
+        reason = self.responses.get(status, ("",))[0]
+        lines = [f"HTTP/1.1 {status} {reason}", f"Server: {self.version_string()}",
+                 f"Date: {self.date_time_string()}", *(f"{k}: {v}" for k, v in headers.items()),
+                 f"Content-Length: {len(payload)}"]
+        # one write for head and body: two small writes meet delayed ACKs and cost ~40 ms each
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .gitstore import CommitInfo, Entry, Person
 from .state import Label, Repo, User, node_id

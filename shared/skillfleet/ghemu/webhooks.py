@@ -9,9 +9,10 @@ import queue
 import threading
 import time
 import uuid
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
