@@ -88,6 +88,12 @@ class EmulatorAdmin:
         if ack_ids:
             self._call("POST", f"/subscriptions/{subscription}:acknowledge", {"ackIds": ack_ids})
 
+    def nack(self, subscription: str, ack_ids: list[str]) -> None:
+        """Hand pulled messages back at once (ack deadline 0) instead of holding them for the deadline."""
+        if ack_ids:
+            self._call("POST", f"/subscriptions/{subscription}:modifyAckDeadline",
+                       {"ackIds": ack_ids, "ackDeadlineSeconds": 0})
+
     def topics(self) -> list[str]:
         return [t["name"].rsplit("/", 1)[1] for t in self._call("GET", "/topics").get("topics", [])]
 

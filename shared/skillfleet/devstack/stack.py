@@ -11,12 +11,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from ..runtime.functions import FUNCTIONS, FunctionSpec
 from .procs import Proc, free_port
 from .pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 from .registry import start_registry, stop_registry
+
+if TYPE_CHECKING:
+    from ..ghemu.client import RemoteEmulator
 
 READY_TIMEOUT_S = 60.0
 
@@ -69,6 +72,7 @@ class DevStack:
         if cfg.github:
             self._start_github()
         self._start_functions()
+        self._hook_webhooks()
         self.subscriptions = topology.apply(topo, self.pubsub_host, self.function_urls)
 
     def stop(self) -> None:
@@ -78,6 +82,13 @@ class DevStack:
         stop_registry(self.config.state_dir)
 
     # --- what callers use ---------------------------------------------------------------------
+    @property
+    def github(self) -> RemoteEmulator:
+        """The GitHub emulator's admin API: seeding, people's actions (merge, close), faults."""
+        from ..ghemu.client import RemoteEmulator
+
+        return RemoteEmulator(self.github_url, self.config.github_token)
+
     @property
     def admin(self) -> EmulatorAdmin:
         return EmulatorAdmin(self.pubsub_host, self.config.project)
@@ -91,7 +102,7 @@ class DevStack:
             "SKILLFLEET_BUS": "pubsub",
             "SKILLFLEET_GCP_PROJECT": cfg.project,
             "SKILLFLEET_PUBSUB_EMULATOR_HOST": self.pubsub_host,
-            "SKILLFLEET_GITHUB_URL": self.github_url,
+            "SKILLFLEET_GITHUB_URL": f"{self.github_url}/api/v3" if self.github_url else "",
             "SKILLFLEET_GITHUB_TOKEN": cfg.github_token,
             "SKILLFLEET_WEBHOOK_SECRET": cfg.webhook_secret,
             **cfg.env,
@@ -108,16 +119,23 @@ class DevStack:
         cfg, port = self.config, free_port()
         proc = Proc("github-emulator", [
             sys.executable, "-m", "skillfleet.ghemu", "--root", str(cfg.state_dir / "github"),
-            "--port", str(port), "--token", cfg.github_token,
+            "--port", str(port), "--token", cfg.github_token, "--webhook-secret", cfg.webhook_secret,
         ], cfg.state_dir / "logs" / "github-emulator.log").start()
         self._procs.append(proc)
+        proc.wait_log("ghemu listening on", READY_TIMEOUT_S)
         self.github_url = f"http://127.0.0.1:{port}"
-        proc.wait_http(self.github_url + "/", READY_TIMEOUT_S)
+
+    def _hook_webhooks(self) -> None:
+        """GitHub's deliveries go to the github-webhook function, signed with the stack's secret."""
+        if self.github_url and "github-webhook" in self.function_urls:
+            self.github.add_hook(self.function_urls["github-webhook"], self.config.webhook_secret)
 
     def _start_functions(self) -> None:
         started = [self._spawn(spec) for spec in self._selected()]
         with ThreadPoolExecutor(max(1, len(started))) as pool:
-            list(pool.map(lambda p: p.wait_http(self.function_urls[p.name] + "/", READY_TIMEOUT_S), started))
+            # FF answers /robots.txt itself (404) without invoking the function: a side-effect-free probe
+            list(pool.map(lambda p: p.wait_http(self.function_urls[p.name] + "/robots.txt", READY_TIMEOUT_S),
+                          started))
 
     def _selected(self) -> list[FunctionSpec]:
         root, only = self.config.repo_root, self.config.only
