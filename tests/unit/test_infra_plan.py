@@ -88,7 +88,7 @@ def test_functions_deploy_as_gen2_http_with_their_own_identity(topo):
         auth = "--allow-unauthenticated" if fn.name == "github-webhook" else "--no-allow-unauthenticated"
         assert auth in argv
     assert "--set-secrets=SKILLFLEET_WEBHOOK_SECRET=skillfleet-webhook-secret:latest" in by_name["github-webhook"]
-    assert "--clear-secrets" in by_name["fan-out-repos"]
+    assert "--clear-secrets" in by_name["adoption-dashboard"]
 
 
 def test_every_create_is_guarded_by_a_describe(topo):

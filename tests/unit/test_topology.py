@@ -112,8 +112,11 @@ def test_secrets_go_only_to_the_functions_that_need_them(topo):
     mounted = {f.name: set(f.secrets) for f in topo.functions}
     assert mounted["github-webhook"] == {"SKILLFLEET_WEBHOOK_SECRET"}
     assert {n for n, s in mounted.items() if "SKILLFLEET_WEBHOOK_SECRET" in s} == {"github-webhook"}
-    assert {n for n, s in mounted.items() if "SKILLFLEET_SLACK_TOKEN" in s} == {"sla-sweep", "drift-scan"}
-    assert mounted["fan-out-repos"] == mounted["record-merge"] == mounted["adoption-dashboard"] == set()
+    assert {n for n, s in mounted.items() if "SKILLFLEET_SLACK_TOKEN" in s} == {"fan-out-repos", "sla-sweep",
+                                                                               "drift-scan"}
+    assert {n for n, s in mounted.items() if "SKILLFLEET_GITHUB_TOKEN" in s} == {
+        "tag-received", "generate-pr", "review-pr", "record-merge", "sla-sweep", "drift-scan"}
+    assert mounted["adoption-dashboard"] == set()
     accessors = {(b.resource, b.member) for b in grants.bindings(topo)
                  if b.role == "roles/secretmanager.secretAccessor"}
     expected = {(f"secret:{s}", f"serviceAccount:{topo.sa_email(f.service_account)}")
