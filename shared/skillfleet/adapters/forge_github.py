@@ -7,6 +7,7 @@ mapped once, in `_mapped`: rate limits, 5xx and network trouble are TransientErr
 """
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -197,9 +198,7 @@ def _file_text(gh: Repository, path: str, ref: str | None) -> str | None:
 
 
 def _blob_bytes(gh: Repository, sha: str) -> bytes:
-    import base64
-
-    return base64.b64decode(gh.get_git_blob(sha).content)
+    return base64.b64decode(str(gh.get_git_blob(sha).content))
 
 
 def _point_branch(gh: Repository, branch: str, commit_sha: str, tree_sha: str, message: str) -> None:

@@ -186,9 +186,11 @@ class GitHubEmulator:
     def repo_path(self, full_name: str) -> Path:
         return self.hub.repo_by_name(full_name).git.path
 
-    def branches(self, full_name: str) -> dict[str, str]:
+    def branches(self, full_name: str, prefix: str = "") -> dict[str, str]:
+        """Branch name -> head sha, for branches whose name starts with `prefix`."""
         refs = self.hub.repo_by_name(full_name).git.refs
-        return {r.removeprefix("refs/heads/"): sha for r, sha in refs.items() if r.startswith("refs/heads/")}
+        return {r.removeprefix("refs/heads/"): sha for r, sha in list(refs.items())
+                if r.startswith(f"refs/heads/{prefix}")}
 
     def pulls(self, full_name: str, state: str = "all") -> list[dict[str, Any]]:
         repo = self.hub.repo_by_name(full_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .api import Request, Response, Route, route
+from .gitstore import EMPTY_TREE
 from .state import ApiError, Label, Repo, invalid, not_found
 
 R = "/repos/{owner}/{repo}"
@@ -68,7 +69,7 @@ def list_commits(req: Request) -> Response:
 def get_commit(req: Request) -> Response:
     repo = req.repo()
     info = repo.git.read_commit(_commit_at(repo, req.params["ref"]))
-    parent = info.parents[0] if info.parents else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    parent = info.parents[0] if info.parents else EMPTY_TREE
     files = [_file(p, a, d) for p, a, d in repo.git.diff_numstat(parent, info.sha)]
     return Response(200, req.hub.shapes.commit(repo, info, files))
 

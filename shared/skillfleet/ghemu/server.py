@@ -9,6 +9,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -85,7 +86,8 @@ class App:
 
     def _run(self, matched: Route, req: Request) -> Raw:
         try:
-            resp = matched.handler(req)
+            with self._lock_for(req):
+                resp = matched.handler(req)
         except ApiError as exc:
             return _json(exc.status, _error(exc), exc.headers)
         except GitError as exc:
@@ -96,6 +98,14 @@ class App:
         if resp.paginate is not None:
             return self._paginated(req, resp)
         return _json(resp.status, resp.body, resp.headers)
+
+    def _lock_for(self, req: Request) -> AbstractContextManager[Any]:
+        """One request at a time per repository: handlers read and change its state consistently."""
+        if "owner" in req.params and "repo" in req.params:
+            found = self.hub.repos.get(f"{req.params['owner']}/{req.params['repo']}".lower())
+            if found is not None:
+                return found.lock
+        return nullcontext()
 
     def _paginated(self, req: Request, resp: Response) -> Raw:
         items = resp.body if resp.paginate == "" else resp.body[resp.paginate]
