@@ -45,18 +45,18 @@ def bootstrap(settings: Settings, **overrides: Any) -> App:
 def consumers(app: App) -> list[Consumer]:
     """Every topic-triggered handler bound to its dependencies, one per (function, topic)."""
     s, worker = app.settings, f"{socket.gethostname()}:{os.getpid()}"
-    common = {"registry": app.registry}
+    registry = app.registry
     return [
         _consumer("tag-received", SkillTagPushed, functools.partial(
-            tag_received.handle, **common, forge=app.forge, blobs=app.blobs, bus=app.bus,
+            tag_received.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, verify_token=app.verify_tag_token)),
         _consumer("fan-out-repos", SkillReleased, functools.partial(
-            fan_out_repos.handle, **common, bus=app.bus, notifier=app.notifier)),
+            fan_out_repos.handle, registry=registry, bus=app.bus, notifier=app.notifier)),
         _consumer("generate-pr", UpdateRepo, functools.partial(
-            generate_pr.handle, **common, forge=app.forge, blobs=app.blobs, bus=app.bus,
+            generate_pr.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, worker=worker, lease_seconds=s.lease_seconds)),
         _consumer("record-merge", GitHubEventReceived, functools.partial(
-            record_merge.handle, **common, forge=app.forge)),
+            record_merge.handle, registry=registry, forge=app.forge)),
     ]
 
 

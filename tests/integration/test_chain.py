@@ -89,7 +89,7 @@ def test_a_tag_becomes_one_pr_per_service_with_title_labels_and_description(make
             assert section in pr["body"]
         assert items[svc.repo].pr_number == pr["number"]
         assert items[svc.repo].state in (RolloutState.PR_OPEN, RolloutState.CONFLICT)
-    meta = json.loads(w.gh.read_file(w.services[0].repo, ".skills-metadata.json", ref=TAG_BRANCH))
+    meta = json.loads(w.gh.read_file(w.services[0].repo, ".skills-metadata.json", ref=TAG_BRANCH).decode())
     assert meta["skills"]["gcp-nodejs-cicd"]["version"] == "2.1.0"
 
 
@@ -103,7 +103,7 @@ def test_every_message_delivered_twice_and_concurrently_gives_exactly_one_pr_and
     assert len(w.items()) == 8
     for svc in w.services:
         assert len(w.pulls(svc.repo)) == 1, svc.repo
-        assert len(w.gh.branches(svc.repo, prefix="skills/")) == 1
+        assert sum(1 for b in w.gh.branches(svc.repo) if b.startswith("skills/")) == 1
     assert len(w.registry.list_services(skill=world.SKILL)) == 8
 
 
@@ -113,7 +113,7 @@ def test_a_crash_after_the_branch_before_the_pr_recovers_on_retry_without_duplic
     w.gh.inject_fault("POST", rf"/repos/{target}/pulls$", status=502, times=1)
     stats = w.release()
     assert stats.retried >= 1 and stats.dead_lettered == 0
-    assert len(w.pulls(target)) == 1 and len(w.gh.branches(target, prefix="skills/")) == 1
+    assert len(w.pulls(target)) == 1 and sum(1 for b in w.gh.branches(target) if b.startswith("skills/")) == 1
     assert w.items()[target].state in (RolloutState.PR_OPEN, RolloutState.CONFLICT)
 
 
@@ -149,7 +149,7 @@ def test_merges_and_rejections_come_back_as_signed_webhooks_and_are_recorded(mak
     merged, rejected = w.services[0].repo, w.services[1].repo
     w.gh.merge_pull(merged, items[merged].pr_number, as_user="lead")
     w.gh.close_pull(rejected, items[rejected].pr_number, as_user="lead", comment="we are moving to Go")
-    w.gh.wait_idle()
+    w.gh.flush()
     w.bus.drain()
     items = w.items()
     assert items[merged].state is RolloutState.MERGED

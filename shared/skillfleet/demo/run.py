@@ -12,20 +12,23 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import reporting
 from ..adapters.blob_local import LocalBlobStore
 from ..adapters.bus_memory import BusStats, InProcessBus
 from ..bootstrap import App, bootstrap, consumers
 from ..domain.apply import render
-from ..domain.messages import SkillTagPushed
+from ..domain.messages import PullRequestOpened, SkillTagPushed
 from ..domain.model import RolloutState, Service
 from ..handlers import github_webhook
-from ..ports import Registry
+from ..ports import Forge, Registry
 from ..runtime.settings import Settings
 from . import world
 from .webhook_server import WebhookServer
+
+if TYPE_CHECKING:
+    from ..ghemu import GitHubEmulator
 
 TOKEN = "ghp_demo_token_not_a_secret"
 WEBHOOK_SECRET = "demo-webhook-secret"
@@ -113,12 +116,12 @@ def fresh_registry(settings: Settings) -> Registry:
     return connect_registry(settings)
 
 
-def _forge(url: str):  # type: ignore[no-untyped-def]
+def _forge(url: str) -> Forge:
     from ..adapters.forge_github import GitHubForge
     return GitHubForge(f"{url}/api/v3", TOKEN, seconds_between_requests=0, seconds_between_writes=0)
 
 
-def seed_world(gh, app: App, count: int, progress: Progress | None = None) -> list[world.DemoService]:  # type: ignore[no-untyped-def]
+def seed_world(gh: GitHubEmulator, app: App, count: int, progress: Progress | None = None) -> list[world.DemoService]:
     progress = progress or Progress(lambda _: None)
     progress.step(f"seeding the GitHub emulator: {world.SKILLS_REPO} with {world.SKILL} v2.0.0 "
                   f"and {count} service repos")
@@ -139,7 +142,7 @@ def seed_world(gh, app: App, count: int, progress: Progress | None = None) -> li
     return demo_services
 
 
-def release_tag(gh, app: App) -> str:  # type: ignore[no-untyped-def]
+def release_tag(gh: GitHubEmulator, app: App) -> str:
     """The platform team's v2.1.0: commits, the tag, and the workflow's message to skill-tags."""
     tag = f"{world.SKILL}-v2.1.0"
     for i, message in enumerate(world.V2_1_COMMITS):
@@ -153,7 +156,7 @@ def release_tag(gh, app: App) -> str:  # type: ignore[no-untyped-def]
     return tag
 
 
-def _release(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoResult) -> None:  # type: ignore[no-untyped-def]
+def _release(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progress, result: DemoResult) -> None:
     progress.step(f"platform team releases {world.SKILL}-v2.1.0: {len(world.V2_1_COMMITS)} commits, then the tag")
     release_tag(gh, app)
     progress.step("running the chain: tag-received -> fan-out-repos -> generate-pr")
@@ -161,21 +164,21 @@ def _release(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoRe
     bus._progress = lambda s: _count_prs(s, progress, bus, total)  # noqa: SLF001 - demo progress only
     bus.drain()
     bus._progress = None  # noqa: SLF001
-    opened = [m for m in bus.published if type(m).__name__ == "PullRequestOpened"]
-    result.prs_opened = len({(m.repo, m.number) for m in opened})  # type: ignore[attr-defined]
-    result.conflicted = sum(1 for m in opened if m.conflicts)  # type: ignore[attr-defined]
+    opened = [m for m in bus.published if isinstance(m, PullRequestOpened)]
+    result.prs_opened = len({(m.repo, m.number) for m in opened})
+    result.conflicted = sum(1 for m in opened if m.conflicts)
     result.clean = result.prs_opened - result.conflicted
-    result.api_calls_per_pr = sum(m.api_calls for m in opened) / max(1, len(opened))  # type: ignore[attr-defined]
+    result.api_calls_per_pr = sum(m.api_calls for m in opened) / max(1, len(opened))
     progress.step(f"{result.prs_opened} PRs opened ({result.conflicted} drafts with conflicts)")
 
 
 def _count_prs(stats: BusStats, progress: Progress, bus: InProcessBus, total: int) -> None:
-    done = sum(1 for m in bus.published if type(m).__name__ == "PullRequestOpened")
+    done = sum(1 for m in bus.published if isinstance(m, PullRequestOpened))
     if done and stats.delivered % 5 == 0 or done == total:
         progress.count("PRs opened", done, total)
 
 
-def _play_teams(gh, app: App, bus: InProcessBus, progress: Progress, result: DemoResult,  # type: ignore[no-untyped-def]
+def _play_teams(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progress, result: DemoResult,
                 rng: random.Random) -> None:
     progress.step("teams review their PRs: most merge, a few decline with a reason, some wait")
     release = app.registry.get_release(world.SKILL, "2.1.0")
@@ -195,5 +198,5 @@ def _play_teams(gh, app: App, bus: InProcessBus, progress: Progress, result: Dem
         else:
             gh.merge_pull(item.repo, item.pr_number, as_user=owner)
             result.merged += 1
-    gh.wait_idle()
+    gh.flush()
     bus.drain()

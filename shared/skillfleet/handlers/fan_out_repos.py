@@ -26,11 +26,11 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, notifier: Notifi
                                    repo=service.repo, wave=item.wave),
                         correlation_id=f"{msg.skill}-v{msg.version}")
     if notifier is not None and registry.first_time("digest", f"rollout-started:{msg.skill}@{msg.version}"):
-        waves = _count_waves(registry, msg.release_id)
+        per_wave = _count_waves(registry, msg.release_id)
         notifier.send_digest(Digest(
             title=f"{msg.skill} v{msg.version} is rolling out", kind="rollout-started",
-            release=f"{msg.skill}@{msg.version}", counts={"services": sum(waves.values()), **{
-                f"wave {w}": n for w, n in sorted(waves.items())}},
+            release=f"{msg.skill}@{msg.version}", counts={"services": sum(per_wave.values()), **{
+                f"wave {w}": n for w, n in sorted(per_wave.items())}},
             lines=(f"severity {msg.severity.value}: {'; '.join(msg.reasons) or 'semver bump'}",),
         ))
 
