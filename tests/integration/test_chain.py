@@ -32,8 +32,7 @@ class World:
                                         "require_oidc": False})
         from skillfleet.adapters.forge_github import GitHubForge
         self.app = bootstrap(s, registry=self.registry, bus=self.bus, blobs=LocalBlobStore(tmp_path / "blobs"),
-                             forge=GitHubForge(f"{self.gh.url}/api/v3", TOKEN, seconds_between_requests=0,
-                                               seconds_between_writes=0),
+                             forge=GitHubForge(f"{self.gh.url}/api/v3", TOKEN, throttle=False, retries=0),
                              verify_tag_token=None)
         for c in consumers(self.app):
             self.bus.subscribe(c)

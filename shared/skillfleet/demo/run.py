@@ -118,7 +118,7 @@ def fresh_registry(settings: Settings) -> Registry:
 
 def _forge(url: str) -> Forge:
     from ..adapters.forge_github import GitHubForge
-    return GitHubForge(f"{url}/api/v3", TOKEN, seconds_between_requests=0, seconds_between_writes=0)
+    return GitHubForge(f"{url}/api/v3", TOKEN, throttle=False)
 
 
 def seed_world(gh: GitHubEmulator, app: App, count: int, progress: Progress | None = None) -> list[world.DemoService]:
