@@ -14,18 +14,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from corpus import Unusable, analyse  # noqa: E402
-from ruamel.yaml import YAML  # noqa: E402
-from scenarios import SCENARIOS, Triple, triples  # noqa: E402
-
-from skillfleet.domain.merge import merge  # noqa: E402
+from corpus import Unusable, analyse
+from ruamel.yaml import YAML
+from scenarios import SCENARIOS, Triple, triples
+from skillfleet.domain.merge import merge
 
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "cloudbuild"
 SEED = 20240611
@@ -77,7 +77,8 @@ def run_git(t: Triple, tmp: Path) -> Outcome:
     paths = [tmp / "ours.yaml", tmp / "base.yaml", tmp / "theirs.yaml"]
     for path, text in zip(paths, (t.ours, t.base, t.theirs)):
         path.write_text(text)
-    proc = subprocess.run(["git", "merge-file", "-p", "-q", *map(str, paths)], capture_output=True, text=True)
+    proc = subprocess.run(["git", "merge-file", "-p", "-q", *map(str, paths)], capture_output=True, text=True,
+                          check=False)
     if proc.returncode < 0 or proc.returncode > 127:
         return Outcome(t.ours, True, error=proc.stderr.strip())
     return Outcome(proc.stdout, proc.returncode > 0)

@@ -13,8 +13,9 @@ Every generated side is re-parsed and must mean exactly what its edit list says.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import edits as E
 from corpus import Base

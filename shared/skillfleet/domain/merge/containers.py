@@ -12,12 +12,12 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from .values import is_map
+from .values import is_map, same
 
 
 def write_map(target: Any, items: Sequence[tuple[Any, Any]], theirs: Any,
@@ -40,10 +40,23 @@ def write_map(target: Any, items: Sequence[tuple[Any, Any]], theirs: Any,
             target.insert(i, key, value)
             if isinstance(theirs, CommentedMap) and key in theirs.ca.items:
                 target.ca.items[key] = copy.copy(theirs.ca.items[key])
-        elif target[key] is not value:
+        elif _needs_write(target, key, value):
             target[key] = value
     _attach_trailing(target, trailing)
     return target
+
+
+def _needs_write(target: CommentedMap, key: Any, value: Any) -> bool:
+    """An equal value keeps ours' node (its quoting); a key that comes from a `<<: *anchor` merge
+    stays inherited when the anchor now gives the merged value."""
+    if target[key] is value or same(target[key], value):
+        return False
+    if key not in target._ok:
+        sources = [m for m in getattr(target, merge_attrib, []) if key in m]
+        if sources and same(sources[0][key], value):
+            dict.__setitem__(target, key, sources[0][key])
+            return False
+    return True
 
 
 def write_seq(target: Any, items: Sequence[tuple[Any, int | None, Any]],

@@ -55,7 +55,7 @@ def _merge_text(base: str | None, ours: str, theirs: str, ctx: Ctx) -> str:
     text, conflicts = merge_lines(base or "", ours, theirs)
     for c in conflicts:
         where = f"lines {c.lines[0]}-{c.lines[1]}" if c.lines[1] > c.lines[0] else f"line {c.lines[0]}"
-        ctx.conflict((where,), None if base is None else c.base, c.ours, c.theirs,
+        ctx.conflict(where, None if base is None else c.base, c.ours, c.theirs,
                      "both sides changed these lines" if base is not None else
                      "no base version: the file differs from the new version here")
     if not conflicts and text != ours:

@@ -41,7 +41,9 @@ def _ids(items: Sequence[Any], keys: tuple[str, ...]) -> list[Token | None]:
 
 
 def tokens(base: Sequence[Any], ours: Sequence[Any], theirs: Sequence[Any], keys: tuple[str, ...],
-           no_base: bool) -> tuple[list[Token], list[Token], list[Token]]:
+           no_base: bool, strict: bool = True) -> tuple[list[Token], list[Token], list[Token]]:
+    """Tokens naming each element; `strict=False` takes the best pairing even when it is not clear
+    (harmless when one side left the list as it was: every pairing gives that side's change)."""
     tb, to, tt = _ids(base, keys), _ids(ours, keys), _ids(theirs, keys)
     ab = [i for i, tok in enumerate(tb) if tok is None]
     ao = [i for i, tok in enumerate(to) if tok is None]
@@ -52,7 +54,7 @@ def tokens(base: Sequence[Any], ours: Sequence[Any], theirs: Sequence[Any], keys
         _pair_added(ours, theirs, ao, at, to, tt, exact_only=False)
         return _filled(tb), _filled(to), _filled(tt)
     for side, anon, toks in ((ours, ao, to), (theirs, at, tt)):
-        pairs = pair([base[i] for i in ab], [side[j] for j in anon])
+        pairs = pair([base[i] for i in ab], [side[j] for j in anon], strict)
         for bi, sj in pairs.items():
             toks[anon[sj]] = ("anon", str(ab[bi]))
     rest_o = [j for j in ao if to[j] is None]
@@ -86,18 +88,18 @@ def _exact(xs: Sequence[Any], ys: Sequence[Any]) -> dict[int, int]:
     return {i + d: j + d for i, j, n in matcher.get_matching_blocks() for d in range(n)}
 
 
-def pair(xs: Sequence[Any], ys: Sequence[Any]) -> dict[int, int]:
+def pair(xs: Sequence[Any], ys: Sequence[Any], strict: bool = True) -> dict[int, int]:
     """Index pairs x -> y: equal elements in order, then clearly similar ones between them."""
     pairs = _exact(xs, ys)
     anchors = sorted(pairs.items()) + [(len(xs), len(ys))]
     prev_x = prev_y = 0
     for ax, ay in anchors:
-        pairs.update(_similar(xs, ys, range(prev_x, ax), range(prev_y, ay)))
+        pairs.update(_similar(xs, ys, range(prev_x, ax), range(prev_y, ay), strict))
         prev_x, prev_y = ax + 1, ay + 1
     return pairs
 
 
-def _similar(xs: Sequence[Any], ys: Sequence[Any], gx: range, gy: range) -> dict[int, int]:
+def _similar(xs: Sequence[Any], ys: Sequence[Any], gx: range, gy: range, strict: bool) -> dict[int, int]:
     scores = sorted(((similarity(xs[i], ys[j]), i, j) for i in gx for j in gy), key=lambda c: (-c[0], c[1], c[2]))
     scores = [c for c in scores if c[0] >= MIN_SIMILARITY]
     taken: dict[int, int] = {}
@@ -106,10 +108,12 @@ def _similar(xs: Sequence[Any], ys: Sequence[Any], gx: range, gy: range) -> dict
             continue
         rivals = [s for s, i2, j2 in scores if (i2 == i) != (j2 == j)
                   and i2 not in taken and j2 not in taken.values()]
-        if any(score - s < CLEAR_MARGIN for s in rivals):
+        if strict and any(score - s < CLEAR_MARGIN for s in rivals):
             raise Ambiguous("list elements without an identity key changed in ways that match more "
                             "than one element; give them an `id`")
         if any((i2 < i) != (j2 < j) for i2, j2 in taken.items()):
+            if not strict:
+                continue
             raise Ambiguous("list elements without an identity key were reordered and changed; "
                             "give them an `id`")
         taken[i] = j

@@ -15,7 +15,7 @@ from .diff3 import diff3
 from .identity import Ambiguous, Token, identity_keys, tokens
 from .owned import Item, Path, format_path
 from .text import merge_strings
-from .values import MISSING, canon, is_map, is_scalar, short
+from .values import MISSING, canon, is_map, is_scalar, same, short
 
 if TYPE_CHECKING:
     from .tree import Ctx
@@ -35,11 +35,14 @@ def merge_list(b: Any, o: Any, t: Any, path: Path, ctx: Ctx, merge_value: MergeF
 def _merge_elements(b: list[Any], o: Any, t: Any, no_base: bool, path: Path, ctx: Ctx,
                     merge_value: MergeFn) -> Any:
     parent = path[-1] if path and isinstance(path[-1], str) else None
+    keys = identity_keys(parent)
     try:
-        tb, to, tt = tokens(b, o, t, identity_keys(parent), no_base)
+        tb, to, tt = tokens(b, o, t, keys, no_base)
     except Ambiguous as exc:
-        ctx.conflict(path, MISSING if no_base else b, o, t, str(exc))
-        return o
+        if no_base or not (same(b, o) or same(b, t)):
+            ctx.conflict(path, MISSING if no_base else b, o, t, str(exc))
+            return o
+        tb, to, tt = tokens(b, o, t, keys, no_base, strict=False)
     by_b, by_o, by_t = dict(zip(tb, b)), dict(zip(to, o)), dict(zip(tt, t))
     order = _order(tb, to, tt)
     merged: dict[Token, Any] = {}

@@ -27,8 +27,9 @@ class Ctx:
     kept: list[str] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
 
-    def conflict(self, path: Path, b: Any, o: Any, t: Any, reason: str) -> None:
-        self.conflicts.append(Conflict(self.file, format_path(path), plain(b), plain(o), plain(t), reason))
+    def conflict(self, path: Path | str, b: Any, o: Any, t: Any, reason: str) -> None:
+        where = path if isinstance(path, str) else format_path(path)
+        self.conflicts.append(Conflict(self.file, where, plain(b), plain(o), plain(t), reason))
 
     def is_owned(self, path: Path) -> bool:
         return bool(self.owned) and matches_owned(path, self.owned)

@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ruamel.yaml.comments import TaggedScalar
+
 
 class _Missing:
     """A value that is absent on one side (distinct from YAML null); use the one MISSING."""
@@ -51,10 +53,14 @@ def plain(x: Any) -> Any:
         return str(x)
     if isinstance(x, (_dt.date, _dt.datetime)):
         return x.isoformat()
+    if isinstance(x, TaggedScalar):
+        return f"{x.tag.value} {x.value}"
     return str(x)
 
 
 def _kind(x: Any) -> str:
+    if isinstance(x, TaggedScalar):
+        return f"tagged {x.tag.value}"
     if isinstance(x, bool):
         return "bool"
     if isinstance(x, (int, float)):
@@ -78,6 +84,8 @@ def same(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
     if is_list(a):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, TaggedScalar):   # `!Ref x`: the tag is in the kind, compare the text
+        return bool(a.value == b.value)
     return bool(a == b)
 
 

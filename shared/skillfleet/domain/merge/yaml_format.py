@@ -21,8 +21,8 @@ from .text import carry_edits
 from .tree import Ctx, merge_value
 from .values import MISSING, plain, same
 
-Style = tuple[int, int, int]       # mapping indent, sequence indent, dash offset
-_FALLBACK_STYLES: tuple[Style, ...] = ((2, 4, 2), (2, 2, 0), (4, 4, 2))
+Style = tuple[int, int, int, bool]       # mapping indent, sequence indent, dash offset, "---" first
+_FALLBACK_INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2))
 
 
 def load(text: str, where: str, *, checked: bool = False) -> Any:
@@ -73,7 +73,7 @@ def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
 
 
 def _render(ours: str, before: str, style: Style, doc: Any, value: Any, ctx: Ctx) -> str:
-    for attempt in dict.fromkeys((style, *_FALLBACK_STYLES)):
+    for attempt in dict.fromkeys((style, *((*indent, style[3]) for indent in _FALLBACK_INDENTS))):
         if attempt != style:
             before = dump(load(ours, "ours", checked=True), attempt)
         text = carry_edits(ours, before, dump(doc, attempt))
@@ -90,6 +90,7 @@ def _render(ours: str, before: str, style: Style, doc: Any, value: Any, ctx: Ctx
 def dump(doc: Any, style: Style) -> str:
     yaml = _yaml()
     yaml.indent(mapping=style[0], sequence=style[1], offset=style[2])
+    yaml.explicit_start = style[3]
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue()
@@ -103,7 +104,8 @@ def _parses_to(text: str, value: Any) -> bool:
 
 
 def guess_style(text: str) -> Style:
-    """The indentation most of the file uses: key -> nested key, key -> '- ' item."""
+    """The indentation most of the file uses (key -> nested key, key -> '- ' item) and whether
+    it starts with an explicit '---'."""
     maps: Counter[int] = Counter()
     offsets: Counter[int] = Counter()
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -118,4 +120,4 @@ def guess_style(text: str) -> Style:
         (offsets if cur.lstrip().startswith("- ") else maps)[col - key_col] += 1
     mapping = maps.most_common(1)[0][0] if maps else 2
     offset = offsets.most_common(1)[0][0] if offsets else 2
-    return (mapping or 2, offset + 2, offset)
+    return (mapping or 2, offset + 2, offset, text.lstrip().startswith("---"))
