@@ -124,7 +124,10 @@ def test_a_real_conflict_reports_not_mergeable(emu: GitHubEmulator, forge: GitHu
     assert forge.merge_pull(REPO, opened.number) is False
     emu.commit(REPO, BRANCH, {"cloudbuild.yaml": "steps:\n- id: test\n"}, "resolve", as_user="dev")
     assert forge.get_pull(REPO, opened.number).mergeable is True
-    assert forge.merge_pull(REPO, opened.number) is True
+    checked = emu.branches(REPO)[BRANCH]
+    emu.commit(REPO, BRANCH, {"late.txt": "pushed after the check\n"}, "late push", as_user="dev")
+    assert forge.merge_pull(REPO, opened.number, sha=checked) is False  # head moved on: 409
+    assert forge.merge_pull(REPO, opened.number, sha=emu.branches(REPO)[BRANCH]) is True
     assert forge.merge_pull(REPO, opened.number) is True  # repeat: already merged
     assert forge.get_pull(REPO, opened.number).merged
 

@@ -101,8 +101,7 @@ def test_trees_commits_blobs_and_contents(emu: GitHubEmulator) -> None:
     with pytest.raises(GithubException) as missing:
         repo.get_contents("docs/guide.md", ref="data")
     assert missing.value.status == 404
-    subprocess_check = emu.repo_path(REPO)
-    assert (subprocess_check / "HEAD").exists()  # a real bare repository on disk
+    assert (emu.repo_path(REPO) / "HEAD").exists()  # a real bare repository on disk
 
 
 def test_pulls_list_filters_and_duplicates(emu: GitHubEmulator) -> None:
@@ -216,8 +215,8 @@ def test_auth_rate_limit_headers_and_errors(emu: GitHubEmulator) -> None:
             "x-ratelimit-resource"} <= set(headers)
     status, _, body = _raw(emu, "GET", "/repos/acme/nope")
     assert status == 404 and body["message"] == "Not Found" and body["documentation_url"]
-    status, _, body = _raw(emu, "GET", f"/repos/{REPO}", token="wrong")
-    assert status == 401 and body["message"] == "Bad credentials"
+    status, headers, body = _raw(emu, "GET", f"/repos/{REPO}", token="wrong")
+    assert status == 401 and body["message"] == "Bad credentials" and "x-ratelimit-remaining" in headers
 
 
 def test_secondary_rate_limit_answers_403_with_retry_after(emu: GitHubEmulator) -> None:

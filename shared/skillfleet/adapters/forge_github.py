@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
 from github.GithubException import RateLimitExceededException, UnknownObjectException
+from github.GithubObject import NotSet
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 from pydantic import SecretStr
@@ -171,12 +172,13 @@ class GitHubForge:
             with _mapped(repo, f"labelling #{number}"):
                 self._repo(repo).get_issue(number).add_to_labels(*labels)
 
-    def merge_pull(self, repo: str, number: int, *, method: str = "merge") -> bool:
-        """True when the PR is merged (now or before); False when GitHub says it cannot be merged yet."""
+    def merge_pull(self, repo: str, number: int, *, method: str = "merge", sha: str | None = None) -> bool:
+        """True when the PR is merged (now or before); False when GitHub says it cannot be merged yet
+        (or, with `sha`, that the head moved on: 409)."""
         with _mapped(repo, f"merging #{number}"):
             pr = self._repo(repo).get_pull(number)
             try:
-                return bool(pr.merge(merge_method=method).merged)
+                return bool(pr.merge(merge_method=method, sha=sha if sha else NotSet).merged)
             except GithubException as exc:
                 if exc.status in (405, 409):
                     return bool(pr.is_merged())

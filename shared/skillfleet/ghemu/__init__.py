@@ -1,5 +1,22 @@
 """A local GitHub: REST + a little GraphQL over real git repositories, with signed webhooks,
-rate limits, fault injection and a request log. See GitHubEmulator."""
+rate limits, fault injection and a request log.
+
+    from github import Auth, Github
+    from skillfleet.ghemu import GitHubEmulator
+
+    with GitHubEmulator(tmp / "gh", token="t0k", webhook_secret="s3cret") as emu:
+        emu.disable_rate_limits()                      # defaults: 80 writes/min, 500/h, 5000 requests/h
+        emu.create_repo("acme/svc", {"README.md": "hi\\n"}, owner_team="svc-team")
+        emu.add_hook(received.append)                  # or a URL; deliveries are signed
+        gh = Github(base_url=emu.api_url, auth=Auth.Token("t0k"))
+        ...                                            # PyGithub calls, or GitHubForge(emu.api_url, "t0k", throttle=False)
+        emu.review("acme/svc", 1, "alice", "APPROVE"); emu.merge_pull("acme/svc", 1, "alice")
+        emu.flush()                                    # wait for webhook deliveries
+        emu.request_counts()                           # Counter of "METHOD /route/template"
+
+As a process: `python -m skillfleet.ghemu --root DIR --port N --token T` (admin API under /_emu/,
+client: skillfleet.ghemu.client.RemoteEmulator).
+"""
 from __future__ import annotations
 
 from .emulator import GitHubEmulator

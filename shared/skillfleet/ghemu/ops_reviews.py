@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .hub import Hub
-from .ops_pulls import emit_pull, maybe_auto_merge
+from .ops_pulls import emit_pull, facts, maybe_auto_merge
 from .shapes_pull import comment as comment_shape
 from .shapes_pull import issue as issue_shape
+from .shapes_pull import pull as pull_shape
 from .shapes_pull import review as review_shape
 from .state import ApiError, Comment, Label, Pull, Repo, Review, invalid, now_iso
 
@@ -106,7 +107,4 @@ def submit_review(hub: Hub, repo: Repo, pr: Pull, actor: str, *, event: str | No
 
 
 def _pull(hub: Hub, repo: Repo, pr: Pull) -> dict[str, object]:
-    from .ops_pulls import facts
-    from .shapes_pull import pull
-
-    return pull(hub.shapes, repo, pr, facts(repo, pr, merge=False))
+    return pull_shape(hub.shapes, repo, pr, facts(repo, pr, merge=False))

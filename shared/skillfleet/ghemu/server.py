@@ -58,7 +58,8 @@ class App:
     def _api(self, method: str, path: str, query: dict[str, str], login: str | None,
              data: bytes) -> tuple[int, dict[str, str], bytes, str]:
         if login is None:
-            return (*_json(401, {"message": "Bad credentials", "documentation_url": _DOCS}), path)
+            status, headers, payload = _json(401, {"message": "Bad credentials", "documentation_url": _DOCS})
+            return status, {**headers, **self.limiter.peek("anonymous", "core").headers()}, payload, path
         matched = next(((r, p) for r in self.routes if (p := r.match(method, path)) is not None), None)
         template = matched[0].template if matched else path
         try:
