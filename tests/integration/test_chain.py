@@ -26,6 +26,7 @@ class World:
     def __init__(self, tmp_path, registry, settings, *, services=6, duplicate=False, workers=1, wrap=None):
         self.gh = GitHubEmulator(tmp_path / "gh", token=TOKEN, webhook_secret=WEBHOOK_SECRET)
         self.gh.start()
+        self.gh.disable_rate_limits()
         self.registry = wrap(registry) if wrap else registry
         self.bus = InProcessBus(registry=self.registry, duplicate=duplicate, workers=workers, max_attempts=5)
         s = settings.model_copy(update={"github_url": f"{self.gh.url}/api/v3", "skills_repo": world.SKILLS_REPO,

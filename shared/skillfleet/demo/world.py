@@ -105,8 +105,8 @@ def services(count: int) -> list[DemoService]:
     out = []
     for i in range(count):
         team = TEAMS[i % len(TEAMS)]
-        # every 10th service pinned its own Node image: a true conflict with v2.1.0's node:20
-        kind = "pinned-node" if i % 10 == 9 else kinds[i % (len(kinds) - 1)]
+        # one service in nine pinned its own Node image: a true conflict with v2.1.0's node:20
+        kind = "pinned-node" if i % 9 == 4 else kinds[i % (len(kinds) - 1)]
         out.append(DemoService(f"acme/{team}-svc-{i:02d}", team, kind))
     return out
 
