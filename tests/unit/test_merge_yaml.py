@@ -310,3 +310,11 @@ def test_windows_line_endings_are_kept():
     base = "a: 1\r\nb: 2\r\nc: 3\r\n"
     r = merge(base, base.replace("c: 3", "c: 4"), base.replace("a: 1", "a: 0"), fmt="yaml")
     assert r.text == "a: 0\r\nb: 2\r\nc: 4\r\n"
+
+
+def test_a_step_rewritten_beyond_recognition_and_changed_upstream_is_a_conflict_not_a_duplicate():
+    base = "steps:\n  - name: a\n    args: [x]\n"
+    ours = "steps:\n  - name: b\n    args: [y]\n    dir: q\n"
+    theirs = "steps:\n  - name: c\n    args: [x]\n"
+    r = merge(base, ours, theirs, fmt="yaml")
+    assert [c.path for c in r.conflicts] == ["steps"] and r.text == ours

@@ -18,6 +18,7 @@ from .values import canon, similarity
 Token = tuple[str, ...]
 MIN_SIMILARITY = 0.5
 CLEAR_MARGIN = 0.1
+MAX_COMPARISONS = 4096   # per gap between equal anchors; beyond it elements stay unpaired (conservative)
 
 
 class Ambiguous(Exception):
@@ -53,14 +54,48 @@ def tokens(base: Sequence[Any], ours: Sequence[Any], theirs: Sequence[Any], keys
     if no_base:
         _pair_added(ours, theirs, ao, at, to, tt, exact_only=False)
         return _filled(tb), _filled(to), _filled(tt)
+    xs = [base[i] for i in ab]
+    found = []
     for side, anon, toks in ((ours, ao, to), (theirs, at, tt)):
-        pairs = pair([base[i] for i in ab], [side[j] for j in anon], strict)
+        ys = [side[j] for j in anon]
+        pairs = pair(xs, ys, strict)
         for bi, sj in pairs.items():
             toks[anon[sj]] = ("anon", str(ab[bi]))
+        found.append((ys, pairs, _rewritten(len(xs), len(ys), pairs)))
+    if strict:
+        _check_rewrites(xs, found[0], found[1])
     rest_o = [j for j in ao if to[j] is None]
     rest_t = [j for j in at if tt[j] is None]
     _pair_added(ours, theirs, rest_o, rest_t, to, tt, exact_only=True)
     return _filled(tb), _filled(to), _filled(tt)
+
+
+Found = tuple[list[Any], dict[int, int], set[int]]
+
+
+def _rewritten(n_x: int, n_y: int, pairs: dict[int, int]) -> set[int]:
+    """Unpaired x that sit where this side has unpaired elements too: removed, or rewritten
+    beyond recognition; nobody can tell which."""
+    suspects = set()
+    for i in range(n_x):
+        if i in pairs:
+            continue
+        lo = max((pairs[k] for k in pairs if k < i), default=-1)
+        hi = min((pairs[k] for k in pairs if k > i), default=n_y)
+        if any(j not in pairs.values() for j in range(lo + 1, hi)):
+            suspects.add(i)
+    return suspects
+
+
+def _check_rewrites(xs: list[Any], ours: Found, theirs: Found) -> None:
+    def changed(i: int, side: Found) -> bool:
+        ys, pairs, _ = side
+        return i not in pairs or canon(xs[i]) != canon(ys[pairs[i]])
+
+    for i in range(len(xs)):
+        if (i in ours[2] and changed(i, theirs)) or (i in theirs[2] and changed(i, ours)):
+            raise Ambiguous("a list element without an identity key was rewritten beyond recognition on "
+                            "one side and changed on the other; give the elements an `id`")
 
 
 def _pair_added(ours: Sequence[Any], theirs: Sequence[Any], ao: list[int], at: list[int],
@@ -100,6 +135,8 @@ def pair(xs: Sequence[Any], ys: Sequence[Any], strict: bool = True) -> dict[int,
 
 
 def _similar(xs: Sequence[Any], ys: Sequence[Any], gx: range, gy: range, strict: bool) -> dict[int, int]:
+    if not gx or not gy or len(gx) * len(gy) > MAX_COMPARISONS:
+        return {}
     scores = sorted(((similarity(xs[i], ys[j]), i, j) for i in gx for j in gy), key=lambda c: (-c[0], c[1], c[2]))
     scores = [c for c in scores if c[0] >= MIN_SIMILARITY]
     taken: dict[int, int] = {}

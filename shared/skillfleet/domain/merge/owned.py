@@ -3,7 +3,7 @@
 A path is a tuple of segments: a map key (str), or a list element (`Item`). Patterns:
 
     options.machineType          a key below a key
-    substitutions._*             `*`, `?` and `[...]`-free globs inside one key
+    substitutions._*             `*` and `?` globs inside one key
     steps[id=custom-*]           list items whose field `id` matches the glob
     steps[id=deploy].env         ...and something inside them
     steps[*]                     any list item
