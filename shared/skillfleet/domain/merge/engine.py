@@ -21,7 +21,7 @@ def merge(base: str | None, ours: str | None, theirs: str, *, fmt: Format,
     """3-way merge of one file. base: what the service last received (None: unknown);
     ours: the service's file today (None: absent); theirs: the new upstream version.
 
-    - ours None: the file is (re)installed as theirs.
+    - ours None (or empty, with no base): the file is (re)installed as theirs.
     - base None, ours present: nothing is known about who changed what, so values both
       sides hold but disagree on are conflicts (ours kept), never silent overwrites; keys and
       identified list elements only ours has are kept, only theirs has are added.
@@ -32,7 +32,7 @@ def merge(base: str | None, ours: str | None, theirs: str, *, fmt: Format,
         raise UserError(f"unknown merge format {fmt!r}; use one of {', '.join(FORMATS)}")
     check_patterns(owned)
     ctx = Ctx(file, tuple(owned))
-    if ours is None:
+    if ours is None or (base is None and not ours.strip()):
         _validate(theirs, fmt, labels[2])
         return MergeResult(theirs, applied=("installed the new version (the file was absent)",))
     if fmt == "yaml":
