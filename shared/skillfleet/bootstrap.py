@@ -8,8 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .domain.messages import GitHubEventReceived, SkillReleased, SkillTagPushed, UpdateRepo
-from .handlers import fan_out_repos, generate_pr, record_merge, tag_received
+from .domain.messages import (
+    GitHubEventReceived,
+    PullRequestOpened,
+    ScanDrift,
+    SkillReleased,
+    SkillTagPushed,
+    SweepSlas,
+    UpdateRepo,
+)
+from .handlers import drift_scan, fan_out_repos, generate_pr, record_merge, review_pr, sla_sweep, tag_received
 from .ports import BlobStore, Bus, Forge, Notifier, Registry
 from .runtime.delivery import Consumer
 from .runtime.functions import function
@@ -57,6 +65,16 @@ def consumers(app: App) -> list[Consumer]:
             skills_repo=s.skills_repo, worker=worker, lease_seconds=s.lease_seconds)),
         _consumer("record-merge", GitHubEventReceived, functools.partial(
             record_merge.handle, registry=registry, forge=app.forge)),
+        _consumer("review-pr", PullRequestOpened, functools.partial(
+            review_pr.on_pr_opened, registry=registry, forge=app.forge, blobs=app.blobs)),
+        _consumer("review-pr", GitHubEventReceived, functools.partial(
+            review_pr.on_github_event, registry=registry, forge=app.forge, blobs=app.blobs)),
+        _consumer("sla-sweep", SweepSlas, functools.partial(
+            sla_sweep.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
+            notifier=app.notifier)),
+        _consumer("drift-scan", ScanDrift, functools.partial(
+            drift_scan.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
+            skills_repo=s.skills_repo, notifier=app.notifier)),
     ]
 
 

@@ -1,0 +1,12 @@
+"""review-pr Cloud Function (Pub/Sub push: pr-opened, github-events). Thin: the handler is in skillfleet."""
+from __future__ import annotations
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from skillfleet.runtime import entry
+
+
+@functions_framework.cloud_event
+def review_pr(cloud_event: CloudEvent) -> None:
+    entry.handle_cloud_event("review-pr", cloud_event)

@@ -1,0 +1,172 @@
+"""sla-sweep: remind and escalate overdue skill PRs, and release the next rollout wave.
+
+For every release with open PRs (`pr_open`, `conflict`) past the merge SLA of its policy (counted
+from the release): one reminder comment per PR and day, and past twice the SLA the label
+`skills-sla-escalated`. A release whose current wave is done (every item terminal, or 90% merged)
+gets its next wave requested. One digest per release and day says what the sweep did.
+
+The sweep's clock is the message's `requested_at` (the Scheduler's time), so a redelivery judges
+the same moment. Every side effect is guarded by a registry key, so a repeat is quiet.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from ..domain.messages import SweepSlas, UpdateRepo
+from ..domain.model import Release, RolloutItem, RolloutState, is_terminal
+from ..domain.severity import format_duration
+from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
+from .review_pr import release_policy
+
+LABEL_ESCALATED = "skills-sla-escalated"
+WAVE_DONE_MERGED = 0.9
+_OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
+_HISTORY = 25   # older releases of one skill looked at (by previous_version) for open PRs
+
+
+# --- pure rules --------------------------------------------------------------------------------
+def is_overdue(released_at: datetime, sla: timedelta, now: datetime, *, factor: float = 1.0) -> bool:
+    """True when more than `factor` times the SLA has passed since the release."""
+    return now - released_at > sla * factor
+
+
+def wave_done(states: Sequence[RolloutState]) -> bool:
+    """A wave is done when every item is terminal, or at least 90% of it merged."""
+    if not states:
+        return True
+    merged = sum(1 for s in states if s is RolloutState.MERGED)
+    return all(is_terminal(s) for s in states) or merged / len(states) >= WAVE_DONE_MERGED
+
+
+def next_wave(items: Sequence[RolloutItem]) -> int | None:
+    """The wave to release now: the one after the latest started wave, once that one is done and
+    the next still has items waiting (`requested`). None when nothing is to be released."""
+    started = [i.wave for i in items if i.state is not RolloutState.REQUESTED]
+    current = max(started, default=min((i.wave for i in items), default=0))
+    if not wave_done([i.state for i in items if i.wave == current]):
+        return None
+    waiting = any(i.wave == current + 1 and i.state is RolloutState.REQUESTED for i in items)
+    return current + 1 if waiting else None
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+@dataclass
+class _Outcome:
+    overdue: int = 0
+    reminded: int = 0
+    escalated: int = 0
+    wave: int | None = None
+    wave_size: int = 0
+
+
+def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
+           notifier: Notifier | None = None) -> None:
+    now = msg.requested_at
+    for release in _releases(registry):
+        items = registry.list_rollout_items(release.id or 0)
+        if not any(i.state in _OPEN or i.state is RolloutState.REQUESTED for i in items):
+            continue
+        outcome = _Outcome()
+        _chase(release, items, now, outcome, registry=registry, forge=forge, blobs=blobs)
+        _release_wave(release, items, outcome, bus=bus)
+        _report(release, now, outcome, registry=registry, notifier=notifier)
+
+
+def _releases(registry: Registry) -> Iterator[Release]:
+    """Every recorded release of every skill in use, newest first, following previous_version."""
+    for skill in sorted({s.skill for s in registry.service_skills()}):
+        release, seen = registry.latest_release(skill), 0
+        while release is not None and seen < _HISTORY:
+            yield release
+            seen += 1
+            previous = release.previous_version
+            release = registry.get_release(skill, previous) if previous else None
+
+
+def _chase(release: Release, items: list[RolloutItem], now: datetime, out: _Outcome, *,
+           registry: Registry, forge: Forge, blobs: BlobStore) -> None:
+    open_items = [i for i in items if i.state in _OPEN and i.pr_number is not None]
+    if not open_items or release.created_at is None:
+        return
+    sla = release_policy(release, blobs).merge_sla
+    if not is_overdue(release.created_at, sla, now):
+        return
+    escalate = is_overdue(release.created_at, sla, now, factor=2)
+    for item in open_items:
+        out.overdue += 1
+        number = item.pr_number or 0
+        key = f"{release.skill}@{release.version}:{item.repo}"
+        if _once(registry, "sla-reminder", f"{key}:{now.date().isoformat()}",
+                 partial(forge.comment, item.repo, number, _reminder(release, sla, now, escalate))):
+            out.reminded += 1
+        if escalate:
+            out.escalated += 1
+            _once(registry, "sla-escalation", key, partial(forge.add_labels, item.repo, number, [LABEL_ESCALATED]))
+
+
+def _once(registry: Registry, scope: str, key: str, act: Callable[[], None]) -> bool:
+    """Run `act` the first time (scope, key) is seen; forget the key when it fails so a retry redoes it."""
+    if not registry.first_time(scope, key):
+        return False
+    try:
+        act()
+    except BaseException:
+        registry.forget(scope, key)
+        raise
+    return True
+
+
+def _reminder(release: Release, sla: timedelta, now: datetime, escalated: bool) -> str:
+    assert release.created_at is not None
+    late = _span(now - release.created_at - sla)
+    text = (f"Reminder from skillfleet: this update to **{release.skill} v{release.version}** "
+            f"({release.severity.value}) was due within {format_duration(sla)} of its release on "
+            f"{release.created_at.date().isoformat()} and is now about {late} late. Please review and merge "
+            "it, or close it with a comment giving the reason (the reason is recorded in the adoption registry).")
+    if escalated:
+        text += (f"\n\nIt is past twice its merge SLA and has been escalated (label `{LABEL_ESCALATED}`); "
+                 "the platform team will follow up.")
+    return text
+
+
+def _span(delta: timedelta) -> str:
+    hours = max(1, int(delta.total_seconds() // 3600))
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
+
+
+def _release_wave(release: Release, items: list[RolloutItem], out: _Outcome, *, bus: Bus) -> None:
+    wave = next_wave(items)
+    if wave is None:
+        return
+    waiting = [i for i in items if i.wave == wave and i.state is RolloutState.REQUESTED]
+    for item in waiting:   # generate-pr works only on `requested` items: a repeat here is harmless
+        bus.publish(UpdateRepo(release_id=item.release_id, skill=release.skill, version=release.version,
+                               repo=item.repo, wave=wave), correlation_id=release.tag)
+    out.wave, out.wave_size = wave, len(waiting)
+
+
+def _report(release: Release, now: datetime, out: _Outcome, *, registry: Registry,
+            notifier: Notifier | None) -> None:
+    if not out.overdue and out.wave is None:
+        return
+    name = f"{release.skill}@{release.version}"
+    detail = {"overdue": out.overdue, "reminded": out.reminded, "escalated": out.escalated,
+              "next_wave": out.wave, "next_wave_size": out.wave_size, "at": now.isoformat()}
+    registry.audit("sla.sweep", name, detail)
+    if notifier is not None:
+        _once(registry, "digest", f"sla:{name}:{now.date().isoformat()}",
+              partial(notifier.send_digest, _digest(release, out)))
+
+
+def _digest(release: Release, out: _Outcome) -> Digest:
+    lines = [f"wave {out.wave} started: {out.wave_size} service(s) get their PR"] if out.wave is not None else []
+    if out.escalated:
+        lines.append(f"{out.escalated} PR(s) past twice the merge SLA are labelled {LABEL_ESCALATED}")
+    return Digest(
+        title=f"{release.skill} v{release.version}: SLA sweep", kind="sla-sweep",
+        release=f"{release.skill}@{release.version}",
+        counts={"overdue": out.overdue, "escalated": out.escalated, "next wave started": out.wave_size},
+        lines=tuple(lines))
