@@ -1,0 +1,89 @@
+"""The adoption dashboard as deployed: functions-framework serving functions/adoption_dashboard/main.py
+over a real registry, behind Google ID tokens when the function is configured for them."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from functions_framework import create_app
+from skillfleet.adapters.blob_local import LocalBlobStore
+from skillfleet.adapters.bus_memory import InProcessBus
+from skillfleet.adapters.oidc import GoogleOidcVerifier
+from skillfleet.bootstrap import bootstrap
+from skillfleet.domain.model import Release, RolloutState, Service, Severity
+from skillfleet.runtime import entry
+from skillfleet.testing.oidc_issuer import OidcIssuer
+
+pytestmark = pytest.mark.integration
+SOURCE = Path(__file__).resolve().parents[2] / "functions" / "adoption_dashboard" / "main.py"
+AUD = "https://europe-west1-acme.cloudfunctions.net/adoption-dashboard"
+VIEWER = "dashboard-viewer@acme.iam.gserviceaccount.com"
+
+
+def seed(registry):
+    """lint-rules 1.1.0 released to five services of two teams (one with a hostile name)."""
+    release, _ = registry.record_release(Release(
+        skill="lint-rules", version="1.1.0", previous_version="1.0.0", severity=Severity.MINOR,
+        tag="lint-rules-v1.1.0", commit_sha="a" * 40, bundle_uri="file:///b", bundle_sha256="0" * 64))
+    states = {"acme/api": RolloutState.MERGED, "acme/web": RolloutState.MERGED, "acme/jobs": RolloutState.PR_OPEN,
+              "acme/evil": RolloutState.REJECTED, "acme/docs": RolloutState.REQUESTED}
+    for repo, state in states.items():
+        team = "<script>alert(1)</script>" if repo == "acme/evil" else ("core" if repo != "acme/docs" else "docs")
+        registry.upsert_service(Service(repo=repo, team=team))
+        registry.set_service_skill(repo, "lint-rules", "1.0.0")
+        registry.ensure_rollout_item(release.id, repo)
+        if state is not RolloutState.REQUESTED:
+            if state is not RolloutState.PR_OPEN:
+                registry.transition(release.id, repo, RolloutState.PR_OPEN, pr_number=1)
+            registry.transition(release.id, repo, state, pr_number=1)
+
+
+@pytest.fixture
+def client_for(registry, settings, tmp_path):
+    def make(**overrides):
+        s = settings.model_copy(update={"require_oidc": False, **overrides})
+        entry.reset(bootstrap(s, registry=registry, bus=InProcessBus(registry=registry),
+                              blobs=LocalBlobStore(tmp_path / "blobs"), verify_tag_token=None))
+        return create_app("adoption_dashboard", str(SOURCE), "http").test_client()
+
+    seed(registry)
+    yield make
+    entry.reset(None)
+
+
+def test_the_page_shows_adoption_overall_and_per_team_with_everything_escaped(client_for):
+    reply = client_for().get("/")
+    assert reply.status_code == 200 and reply.content_type.startswith("text/html")
+    page = reply.get_data(as_text=True)
+    assert "lint-rules v1.1.0" in page and "40.0% adopted" in page          # 2 of 5 merged
+    assert "<td>core</td><td>2</td><td>1</td>" in page                     # merged, in review
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_json_api_answers_per_skill_and_for_all_skills(client_for):
+    client = client_for()
+    one = client.get("/api/adoption?skill=lint-rules").get_json()
+    assert (one["version"], one["adopted_percent"]) == ("1.1.0", 40.0)
+    assert one["overall"] == {"team": "all", "total": 5, "merged": 2, "in_review": 1, "rejected": 1,
+                            "conflict": 0, "failed": 0, "pending": 1}
+    assert {t["team"]: t["total"] for t in one["by_team"]} == {"core": 3, "docs": 1, "<script>alert(1)</script>": 1}
+    assert [s["skill"] for s in client.get("/api/adoption").get_json()["skills"]] == ["lint-rules"]
+    missing = client.get("/api/adoption?skill=nope")
+    assert missing.status_code == 404 and "no release of nope" in missing.get_json()["error"]
+    assert client.post("/").status_code == 405 and client.get("/elsewhere").status_code == 404
+
+
+def test_with_an_audience_configured_only_the_allowed_google_identity_gets_in(client_for, monkeypatch):
+    client = client_for(push_audience=AUD, push_service_account=VIEWER)
+    assert client.get("/").status_code == 401
+    assert client.get("/", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    with OidcIssuer(issuer="https://accounts.google.com") as google:
+        # Google's certificate endpoint cannot be reached from here: the verifier reads the local one
+        monkeypatch.setattr(sys.modules["main"], "_verifier", lambda aud, sa: GoogleOidcVerifier(
+            audience=aud, service_account_email=sa, certs_url=google.jwks_url))
+        ok = google.mint(google.google_claims(audience=AUD, email=VIEWER))
+        stranger = google.mint(google.google_claims(audience=AUD, email="someone@else.iam.gserviceaccount.com"))
+        assert client.get("/", headers={"Authorization": f"Bearer {ok}"}).status_code == 200
+        denied = client.get("/api/adoption", headers={"Authorization": f"Bearer {stranger}"})
+        assert denied.status_code == 401 and "only 'dashboard-viewer@" in denied.get_data(as_text=True)
