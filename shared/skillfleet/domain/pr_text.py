@@ -1,6 +1,8 @@
 """Title, body and labels of a skill-update PR. Pure."""
 from __future__ import annotations
 
+import json
+
 from .apply import UpdatePlan
 from .model import Release
 from .severity import Policy, format_duration
@@ -41,7 +43,8 @@ def body(release: Release, plan: UpdatePlan, policy: Policy, *, default_branch: 
                   "Both this repository and the skill changed the same values. Resolve them on this "
                   "branch, then mark the PR ready for review.", "",
                   "| file | path | base | ours (this repo) | theirs (skill) |", "|---|---|---|---|---|"]
-        lines += [f"| `{c.file}` | `{c.path}` | `{c.base}` | `{c.ours}` | `{c.theirs}` |" for c in plan.conflicts]
+        lines += [f"| `{c.file}` | `{c.path}` | {_cell(c.base)} | {_cell(c.ours)} | {_cell(c.theirs)} |"
+                  for c in plan.conflicts]
     lines += ["", "## Files"]
     for change in plan.changes:
         lines.append(f"- `{change.path}`: {change.status}")
@@ -55,3 +58,12 @@ def body(release: Release, plan: UpdatePlan, policy: Policy, *, default_branch: 
         "", f"<!-- skillfleet release={release.skill}@{release.version} bundle={release.bundle_sha256} -->",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: object, limit: int = 60) -> str:
+    """A conflict value for a table cell: one line, bounded, pipes escaped (a value may be a whole step)."""
+    if value is None:
+        return "_(absent)_"
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    text = " ".join(text.split()).replace("|", "\\|").replace("`", "'")
+    return f"`{text[:limit] + '…' if len(text) > limit else text}`"
