@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from .. import reporting
+from ..domain.errors import UserError
 from ..domain.messages import SkillTagPushed
 from ..domain.versioning import ReleaseTag
 from ..runtime.settings import Settings
@@ -25,6 +26,9 @@ def _run(args: argparse.Namespace) -> int:
 
     tag = ReleaseTag.parse(args.tag)          # a malformed tag fails here, before any I/O
     settings = Settings()
+    if settings.github_token is None:
+        raise UserError("no GitHub token: set SKILLFLEET_GITHUB_TOKEN (and SKILLFLEET_GITHUB_URL for GitHub "
+                        "Enterprise or the emulator) so skillfleet can read the skills repo and open PRs")
     registry = connect_registry(settings)
     bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
     app = bootstrap(settings, registry=registry, bus=bus, verify_tag_token=None)
