@@ -5,7 +5,6 @@ import functools
 
 import flask
 import functions_framework
-
 from skillfleet.adapters.oidc import GoogleOidcVerifier
 from skillfleet.handlers import dashboard
 from skillfleet.runtime import entry

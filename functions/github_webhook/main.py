@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import flask
 import functions_framework
-
 from skillfleet.runtime import entry
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functions_framework
 from cloudevents.http import CloudEvent
-
 from skillfleet.runtime import entry
 
 

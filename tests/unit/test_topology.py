@@ -98,13 +98,13 @@ def test_pubsub_agent_can_dead_letter_every_subscription(topo):
         assert (f"subscription:{sub.name}", "roles/pubsub.subscriber") in agent
 
 
-def test_bundle_bucket_write_for_tag_received_only_read_for_generate_pr_and_drift_scan(topo):
+def test_bundle_bucket_write_for_tag_received_only_read_for_the_functions_that_load_bundles(topo):
     on_bucket = [b for b in grants.bindings(topo) if b.resource == "bucket"]
     name = {f"serviceAccount:{topo.sa_email(f.service_account)}": f.name for f in topo.functions}
     writers = {name[b.member] for b in on_bucket if b.role == "roles/storage.objectCreator"}
     readers = {name[b.member] for b in on_bucket if b.role == "roles/storage.objectViewer"}
     assert writers == {"tag-received"}
-    assert readers == {"tag-received", "generate-pr", "drift-scan"}
+    assert readers == {"tag-received", "generate-pr", "drift-scan", "review-pr", "sla-sweep"}
     assert not {b.role for b in on_bucket} - {"roles/storage.objectCreator", "roles/storage.objectViewer"}
 
 
