@@ -10,7 +10,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,8 @@ class Emulator:
     host: str  # "127.0.0.1:PORT", the value for PUBSUB_EMULATOR_HOST
 
 
-def start_emulator(project: str, state_dir: Path, *, port: int | None = None, timeout: float = 60) -> Emulator:
+def start_emulator(project: str, state_dir: Path, *, port: int | None = None, timeout: float = 60,
+                   on_start: Callable[[Proc], None] | None = None) -> Emulator:
     port = port or free_port()
     data_dir = state_dir / "pubsub-data"
     data_dir.mkdir(parents=True, exist_ok=True)  # gcloud writes env.yaml there and fails if missing
@@ -42,6 +43,8 @@ def start_emulator(project: str, state_dir: Path, *, port: int | None = None, ti
         state_dir / "logs" / "pubsub-emulator.log",
     ).start()
     try:
+        if on_start is not None:
+            on_start(proc)
         proc.wait_log(READY_LINE, timeout)
     except BaseException:
         proc.stop()

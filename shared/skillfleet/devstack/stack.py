@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Self
 from ..runtime.functions import FUNCTIONS, FunctionSpec
 from .procs import Proc, free_port
 from .pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
-from .registry import start_registry, stop_registry
+from .registry import registry_pgdata, start_registry, stop_registry
+from .watchdog import Watchdog
 
 if TYPE_CHECKING:
     from ..ghemu.client import RemoteEmulator
@@ -46,6 +47,7 @@ class DevStack:
     function_urls: dict[str, str] = field(default_factory=dict)
     _procs: list[Proc] = field(default_factory=list)
     _emulator: Emulator | None = None
+    _watchdog: Watchdog | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> Self:
@@ -65,9 +67,10 @@ class DevStack:
         cfg = self.config
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         topo = topology.load(cfg.project, cfg.repo_root)   # a broken topology fails before any process
-        self._emulator = start_emulator(cfg.project, cfg.state_dir, timeout=READY_TIMEOUT_S)
-        self._procs.append(self._emulator.proc)
+        self._watchdog = Watchdog()
+        self._emulator = start_emulator(cfg.project, cfg.state_dir, timeout=READY_TIMEOUT_S, on_start=self._own)
         self.pubsub_host = self._emulator.host
+        self._watchdog.guard_registry(registry_pgdata(cfg.state_dir))
         self.database_url = start_registry(cfg.state_dir)
         if cfg.github:
             self._start_github()
@@ -76,10 +79,24 @@ class DevStack:
         self.subscriptions = topology.apply(topo, self.pubsub_host, self.function_urls)
 
     def stop(self) -> None:
-        """Stop every process this stack started, newest first, then the registry."""
-        while self._procs:
-            self._procs.pop().stop()
+        """Stop every process this stack started (all at once, each by its PID), then the registry."""
+        procs, self._procs = self._procs, []
+        if procs:
+            with ThreadPoolExecutor(len(procs)) as pool:
+                list(pool.map(lambda p: p.stop(), procs))
+        for proc in procs:
+            if self._watchdog is not None:
+                self._watchdog.release(proc.pid)
         stop_registry(self.config.state_dir)
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
+
+    def _own(self, proc: Proc) -> None:
+        """Track a started child: stopped by stop(), or by the watchdog if this process dies first."""
+        self._procs.append(proc)
+        if self._watchdog is not None:
+            self._watchdog.guard(proc.pid)
 
     # --- what callers use ---------------------------------------------------------------------
     @property
@@ -121,7 +138,7 @@ class DevStack:
             sys.executable, "-m", "skillfleet.ghemu", "--root", str(cfg.state_dir / "github"),
             "--port", str(port), "--token", cfg.github_token, "--webhook-secret", cfg.webhook_secret,
         ], cfg.state_dir / "logs" / "github-emulator.log").start()
-        self._procs.append(proc)
+        self._own(proc)
         proc.wait_log("ghemu listening on", READY_TIMEOUT_S)
         self.github_url = f"http://127.0.0.1:{port}"
 
@@ -152,7 +169,7 @@ class DevStack:
         ]
         proc = Proc(spec.name, argv, cfg.state_dir / "logs" / f"{spec.name}.log",
                     env=self._function_env(), cwd=cfg.repo_root).start()
-        self._procs.append(proc)
+        self._own(proc)
         self.function_urls[spec.name] = f"http://127.0.0.1:{port}"
         return proc
 
