@@ -42,7 +42,8 @@ def _up(args: argparse.Namespace) -> int:
         env={"SKILLFLEET_REQUIRE_OIDC": "false"},
     )
     print(f"starting the dev stack in {config.state_dir} ...", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM):   # also when started with SIGINT ignored (a script's `&`)
+        signal.signal(sig, _interrupt)
     with DevStack(config) as stack:
         print(_describe(stack), flush=True)
         try:
