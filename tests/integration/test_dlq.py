@@ -56,7 +56,9 @@ def test_local_replay_runs_the_handler_once_and_a_second_replay_publishes_nothin
     assert main(["dlq", "replay", str(dl_id)]) == 0
     again = capsys.readouterr().out
 
-    assert f"replayed dead letter {dl_id}" in first and "1 ok" in first
+    # republished to the topic: every consumer of github-events gets it again (handlers are idempotent)
+    assert f"replayed dead letter {dl_id} (GitHubEventReceived) to github-events" in first
+    assert "0 rejected, 0 dead-lettered again" in first
     assert "replayed dead letter" not in again and "already replayed" in again
     assert registry.list_dead_letters() == []          # nothing failed again
     [entry] = registry.list_dead_letters(include_replayed=True)
