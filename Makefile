@@ -32,4 +32,5 @@ lint: setup
 	$(BIN)/mypy
 
 clean:
+	-@[ -x $(BIN)/skillfleet ] && $(BIN)/skillfleet db stop
 	rm -rf .skillfleet build
