@@ -10,9 +10,9 @@ import itertools
 import threading
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from ..domain.messages import Message, encode
 from ..ports import Registry
@@ -67,8 +67,18 @@ class InProcessBus:
                     self._queue.append((consumer, Delivery(data, attrs, message_id)))
         return message_id
 
-    def drain(self) -> BusStats:
-        """Deliver until nothing is left (including retries). Returns the running stats."""
+    def drain(self, *, progress: Callable[[BusStats], None] | None = None) -> BusStats:
+        """Deliver until nothing is left (including retries). Returns the running stats.
+        `progress`, when given, replaces the constructor's callback for this drain only."""
+        saved = self._progress
+        self._progress = progress or saved
+        try:
+            self._drain()
+        finally:
+            self._progress = saved
+        return self.stats
+
+    def _drain(self) -> None:
         if self._workers <= 1:
             while self._step():
                 pass
@@ -79,7 +89,6 @@ class InProcessBus:
                     if not batch:
                         break
                     list(pool.map(self._run, batch))
-        return self.stats
 
     def _take(self, n: int) -> list[tuple[Consumer, Delivery]]:
         with self._lock:

@@ -10,18 +10,21 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .. import reporting
 from ..adapters.blob_local import LocalBlobStore
 from ..adapters.bus_memory import BusStats, InProcessBus
 from ..bootstrap import App, bootstrap, consumers
 from ..domain.apply import render
-from ..domain.messages import PullRequestOpened, SkillTagPushed
+from ..domain.messages import PullRequestOpened, SkillTagPushed, Topic
 from ..domain.model import RolloutState, Service
+from ..domain.versioning import ReleaseTag
 from ..handlers import github_webhook
+from ..handlers.bundles import build_bundle
 from ..ports import Forge, Registry
 from ..runtime.settings import Settings
 from . import world
@@ -64,7 +67,7 @@ class Progress:
 
 
 def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[[str], None] = print) -> DemoResult:
-    from ..ghemu import GitHubEmulator          # imported here: the emulator is only for local runs
+    from ..ghemu import GitHubEmulator  # imported here: the emulator is only for local runs
     t0 = time.monotonic()
     progress = Progress(out)
     root = (settings.state_dir / "demo").resolve()
@@ -132,8 +135,6 @@ def seed_world(gh: GitHubEmulator, app: App, count: int, progress: Progress | No
                   f"and {count} service repos")
     gh.create_repo(world.SKILLS_REPO, world.skill_files("2.0.0", world.CLOUDBUILD_V2_0))
     gh.create_tag(world.SKILLS_REPO, f"{world.SKILL}-v2.0.0", "main")
-    from ..handlers.bundles import build_bundle
-    from ..domain.versioning import ReleaseTag
     base = build_bundle(app.forge.read_tree(world.SKILLS_REPO, f"{world.SKILL}-v2.0.0", prefix=f"{world.SKILL}/"),
                         ReleaseTag.parse(f"{world.SKILL}-v2.0.0"))
     demo_services = world.services(count)
@@ -166,9 +167,7 @@ def _release(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progress
     release_tag(gh, app)
     progress.step("running the chain: tag-received -> fan-out-repos -> generate-pr")
     total = len(app.registry.list_services(skill=world.SKILL))
-    bus._progress = lambda s: _count_prs(s, progress, bus, total)  # noqa: SLF001 - demo progress only
-    bus.drain()
-    bus._progress = None  # noqa: SLF001
+    bus.drain(progress=lambda s: _count_prs(s, progress, total))
     opened = [m for m in bus.published if isinstance(m, PullRequestOpened)]
     result.prs_opened = len({(m.repo, m.number) for m in opened})
     result.conflicted = sum(1 for m in opened if m.conflicts)
@@ -177,8 +176,8 @@ def _release(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progress
     progress.step(f"{result.prs_opened} PRs opened ({result.conflicted} drafts with conflicts)")
 
 
-def _count_prs(stats: BusStats, progress: Progress, bus: InProcessBus, total: int) -> None:
-    done = sum(1 for m in bus.published if isinstance(m, PullRequestOpened))
+def _count_prs(stats: BusStats, progress: Progress, total: int) -> None:
+    done = stats.by_topic[Topic.PR_OPENED]
     if done != progress.last:
         progress.last = done
         progress.count("PRs opened", done, total)
