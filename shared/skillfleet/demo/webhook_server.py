@@ -24,7 +24,7 @@ class WebhookServer:
     def url(self) -> str:
         return f"{self._server.url}/"
 
-    def __enter__(self) -> WebhookServer:
+    def __enter__(self) -> Self:
         self._server.start()
         return self
 
