@@ -1,6 +1,9 @@
 """Shared fixtures: one embedded PostgreSQL for the whole run, a fresh migrated database per test.
 
-- `pg_server` (session): the server, under pytest's temp dir; stopped at the end of the run, and
+- Each run has a temp dir of its own (`skillfleet-tests-*` under the system temp dir, removed after a
+  green run), not pytest's rotating `pytest-of-USER/pytest-N`, which a second suite running at the
+  same time on the same machine may rotate away under the first. `--basetemp` still wins.
+- `pg_server` (session): the server, under the run's temp dir; stopped at the end of the run, and
   by a watchdog process if the run dies before its teardown.
 - `pg_url` (function): a new database cloned from a migrated template (milliseconds), dropped after.
 - `settings` (function): Settings(database_url=pg_url, state_dir=tmp_path).
@@ -8,8 +11,10 @@
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +27,26 @@ from skillfleet.adapters.registry_pg import PostgresRegistry
 from skillfleet.runtime.settings import Settings
 
 TEMPLATE_DB = "skillfleet_template"
+_OWN_BASETEMP: list[Path] = []
+_GREEN: list[bool] = []
+
+
+@pytest.hookimpl(tryfirst=True)   # before the tmp_path plugin reads the option
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        own = Path(tempfile.mkdtemp(prefix="skillfleet-tests-"))
+        own.chmod(0o755)   # the embedded PostgreSQL runs as its own user when we are root
+        config.option.basetemp = str(own)
+        _OWN_BASETEMP.append(own)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _GREEN.append(exitstatus == 0)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OWN_BASETEMP and _GREEN and all(_GREEN):
+        shutil.rmtree(_OWN_BASETEMP[0], ignore_errors=True)
 
 # Waits for its stdin to close (the test process ended, however it ended), then stops the server.
 _WATCHDOG = """

@@ -13,9 +13,9 @@ import pytest
 from skillfleet.adapters.bus_pubsub import PubSubBus
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet.adapters.registry_pg import PostgresRegistry
-from skillfleet.devstack.stack import DevStack, StackConfig
+from skillfleet_dev.devstack.stack import DevStack, StackConfig
 from skillfleet.runtime.settings import Settings
-from skillfleet.testing.oidc_issuer import OidcIssuer
+from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 ROOT = Path(__file__).resolve().parents[2]
 SKILLS_REPO = "platform/skills"

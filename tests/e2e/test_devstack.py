@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from skillfleet.adapters.registry import embedded
-from skillfleet.devstack.stack import DevStack, StackConfig
+from skillfleet_dev.devstack.stack import DevStack, StackConfig
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _HARNESS = """
 import json, sys, time
 from pathlib import Path
-from skillfleet.devstack.stack import DevStack, StackConfig
+from skillfleet_dev.devstack.stack import DevStack, StackConfig
 stack = DevStack(StackConfig(state_dir=Path(sys.argv[1]), repo_root=Path(sys.argv[2]), only=("record-merge",)))
 stack.__enter__()
 print(json.dumps([p.pid for p in stack._procs]), flush=True)

@@ -14,7 +14,7 @@ from gcp_storage_emulator.server import create_server
 from google.cloud import storage
 from skillfleet.adapters.blob_gcs import GcsBlobStore
 from skillfleet.domain.errors import BlobIntegrityError, PermanentError
-from skillfleet.testing.gcs_proxy import GcsPreconditionProxy
+from skillfleet_dev.testing.gcs_proxy import GcsPreconditionProxy
 
 pytestmark = pytest.mark.integration
 

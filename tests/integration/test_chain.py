@@ -9,13 +9,13 @@ import pytest
 from skillfleet.adapters.blob_local import LocalBlobStore
 from skillfleet.adapters.bus_memory import InProcessBus
 from skillfleet.bootstrap import bootstrap, consumers
-from skillfleet.demo import world
-from skillfleet.demo.run import TOKEN, WEBHOOK_SECRET, release_tag, seed_world
-from skillfleet.demo.webhook_server import WebhookServer
+from skillfleet_dev.demo import world
+from skillfleet_dev.demo.run import TOKEN, WEBHOOK_SECRET, release_tag, seed_world
+from skillfleet_dev.demo.webhook_server import WebhookServer
 from skillfleet.domain.messages import SkillTagPushed
 from skillfleet.domain.model import RolloutState
 from skillfleet.domain.signatures import sign
-from skillfleet.ghemu import GitHubEmulator
+from skillfleet_dev.ghemu import GitHubEmulator
 from skillfleet.handlers import github_webhook
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from skillfleet.adapters.oidc import GoogleOidcVerifier
 from skillfleet.bootstrap import bootstrap
 from skillfleet.domain.model import Release, RolloutState, Service, Severity
 from skillfleet.runtime import entry
-from skillfleet.testing.oidc_issuer import OidcIssuer
+from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 pytestmark = pytest.mark.integration
 SOURCE = Path(__file__).resolve().parents[2] / "functions" / "adoption_dashboard" / "main.py"

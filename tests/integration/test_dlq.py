@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from skillfleet.cli.main import main
-from skillfleet.devstack import topology
-from skillfleet.devstack.pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
+from skillfleet_dev.devstack import topology
+from skillfleet_dev.devstack.pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 from skillfleet.domain.messages import GitHubEventReceived, encode
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet.domain.errors import PermanentError, TransientError
-from skillfleet.ghemu import GitHubEmulator
-from skillfleet.ghemu.limits import SECONDARY_MESSAGE
+from skillfleet_dev.ghemu import GitHubEmulator
+from skillfleet_dev.ghemu.limits import SECONDARY_MESSAGE
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from github import Auth, Github, GithubException, InputGitTreeElement
 from github.GithubException import BadCredentialsException
 from github.Repository import Repository
 from github.Requester import Requester
-from skillfleet.ghemu import GitHubEmulator
+from skillfleet_dev.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""`python -m skillfleet.ghemu` as its own process, seeded and driven through the admin API."""
+"""`python -m skillfleet_dev.ghemu` as its own process, seeded and driven through the admin API."""
 from __future__ import annotations
 
 import signal
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from skillfleet.adapters.forge_github import GitHubForge
-from skillfleet.ghemu.client import RemoteEmulator
+from skillfleet_dev.ghemu.client import RemoteEmulator
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +17,7 @@ TOKEN = "process-token"
 
 def test_the_emulator_runs_as_a_process_with_an_admin_api(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "skillfleet.ghemu", "--root", str(tmp_path), "--port", "0", "--token", TOKEN,
+        [sys.executable, "-m", "skillfleet_dev.ghemu", "--root", str(tmp_path), "--port", "0", "--token", TOKEN,
          "--webhook-secret", "s3cret", "--no-rate-limits"],
         stdout=subprocess.PIPE, text=True)
     try:

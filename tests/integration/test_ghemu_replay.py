@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from skillfleet.ghemu import GitHubEmulator
+from skillfleet_dev.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration
 

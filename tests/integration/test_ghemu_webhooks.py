@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from skillfleet.adapters.forge_github import GitHubForge
-from skillfleet.ghemu import GitHubEmulator, WebhookDelivery
+from skillfleet_dev.ghemu import GitHubEmulator, WebhookDelivery
 
 pytestmark = pytest.mark.integration
 

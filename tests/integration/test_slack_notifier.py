@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from skillfleet.adapters.notifier_slack import SlackNotifier
 from skillfleet.domain.errors import PermanentError, TransientError
 from skillfleet.ports import Digest
-from skillfleet.testing.slack_server import SlackServer
+from skillfleet_dev.testing.slack_server import SlackServer
 
 pytestmark = pytest.mark.integration
 

@@ -128,3 +128,39 @@ def test_cloudbuild_substitutions_are_declared_and_cover_the_deploy_params():
     topo = loader.load(ROOT / "infra" / "topology.yaml")
     needed = {n for n in planner.deploy_plan(topo).used_names() if topo.params[n].default is None}
     assert needed <= passed, f"cloudbuild does not pass {needed - passed} to `skillfleet deploy plan`"
+
+
+_DEV_MODULES = ("ghemu", "testing", "demo", "devstack", "cli")
+
+
+def test_deploy_stage_ships_only_the_product(tmp_path, capsys):
+    """No emulator, test server, demo, dev stack or CLI module reaches a function's source."""
+    out = tmp_path / "build"
+    assert main(["deploy", "stage", "--root", str(ROOT), "--out", str(out)]) == 0
+    capsys.readouterr()
+    for spec in FUNCTIONS:
+        package = out / spec.module / "skillfleet"
+        sources = list(package.rglob("*.py"))
+        assert (package / "runtime" / "entry.py").is_file() and (package / "adapters" / "migrations").is_dir()
+        shipped = {p.relative_to(package).parts[0] for p in sources}
+        assert not shipped & set(_DEV_MODULES), f"{spec.name} ships {shipped & set(_DEV_MODULES)}"
+        for source in sources:
+            text = source.read_text()
+            assert "skillfleet_dev" not in text, f"{spec.name}: {source} imports the dev package"
+        whole = sum(1 for _ in (ROOT / "shared" / "skillfleet").rglob("*.py"))
+        assert len(sources) < whole
+
+
+def test_closure_follows_relative_lazy_and_package_imports(tmp_path):
+    package = tmp_path / "skillfleet"
+    for rel, text in {
+        "__init__.py": "", "a/__init__.py": "", "a/used.py": "def f():\n    from ..b import lazy\n",
+        "b/__init__.py": "", "b/lazy.py": "from . import sibling\n", "b/sibling.py": "",
+        "b/unused.py": "import skillfleet_dev\n", "py.typed": "",
+    }.items():
+        (package / rel).parent.mkdir(parents=True, exist_ok=True)
+        (package / rel).write_text(text)
+    main_py = tmp_path / "main.py"
+    main_py.write_text("from skillfleet.a import used\n")
+    assert [str(p) for p in staging.closure(package, main_py)] == [
+        "__init__.py", "a/__init__.py", "a/used.py", "b/__init__.py", "b/lazy.py", "b/sibling.py", "py.typed"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skillfleet.devstack import topology
+from skillfleet_dev.devstack import topology
 from skillfleet.infra.apply_emulator import desired_calls
 from skillfleet.runtime.functions import FUNCTIONS
 
@@ -12,12 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_consumed_topic_has_a_push_subscription_whose_dead_letters_are_kept() -> None:
     topo = topology.load("local-proj", ROOT)
-    keepers = set(topology.dead_letter_subscriptions(topo))
+    keepers = {d.keep_subscription for d in topo.dead_letter_topics}
     for spec in FUNCTIONS:
         for topic in spec.consumes:
             sub = topo.subscription_for(spec.name, topic)
             assert {d.keep_subscription for d in topo.dead_letter_topics if d.name == sub.dead_letter.topic} <= keepers
-            assert topology.subscription_topics(topo)[sub.name] == topic
+            assert {s.name: s.topic for s in topo.subscriptions}[sub.name] == topic
 
 
 def test_only_running_functions_get_push_subscriptions_with_dev_retry_numbers() -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from skillfleet.ghemu import codeowners
+from skillfleet_dev.ghemu import codeowners
 
 DOCS_EXAMPLE = """
 # comment

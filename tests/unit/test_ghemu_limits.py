@@ -1,9 +1,9 @@
 """Rate limits, fault matching, routing and webhook signing: pure parts of the emulator."""
 from __future__ import annotations
 
-from skillfleet.ghemu.api import route
-from skillfleet.ghemu.limits import Fault, FaultInjector, RateLimiter, RateLimits
-from skillfleet.ghemu.webhooks import Hook, sign
+from skillfleet_dev.ghemu.api import route
+from skillfleet_dev.ghemu.limits import Fault, FaultInjector, RateLimiter, RateLimits
+from skillfleet_dev.ghemu.webhooks import Hook, sign
 
 
 def test_secondary_limit_counts_writes_per_token_and_says_when_to_retry() -> None:

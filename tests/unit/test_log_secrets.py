@@ -18,7 +18,7 @@ from skillfleet.domain.signatures import verify_github_signature
 from skillfleet.runtime import logging as log
 from skillfleet.runtime.delivery import Consumer, Delivery, Outcome, deliver
 from skillfleet.runtime.settings import Settings
-from skillfleet.testing.oidc_issuer import OidcIssuer
+from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 GITHUB_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 WEBHOOK_SECRET = "whsec-correct-horse-battery-staple"

@@ -12,7 +12,7 @@ import pytest
 from skillfleet.adapters.jwks import JwksCache
 from skillfleet.adapters.oidc import GitHubActionsVerifier
 from skillfleet.domain.errors import SignatureError
-from skillfleet.testing.oidc_issuer import OidcIssuer, new_rsa_key
+from skillfleet_dev.testing.oidc_issuer import OidcIssuer, new_rsa_key
 
 REPO = "platform/skills"
 REPO_ID = "260064828"

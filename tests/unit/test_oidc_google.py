@@ -12,7 +12,7 @@ import pytest
 from skillfleet.adapters.jwks import JwksCache
 from skillfleet.adapters.oidc import GoogleOidcVerifier, bearer_token
 from skillfleet.domain.errors import SignatureError, TransientError
-from skillfleet.testing.oidc_issuer import OidcIssuer
+from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 AUD = "https://sla-sweep-abc123-ew.a.run.app"
 SA = "scheduler@skillfleet-prod.iam.gserviceaccount.com"

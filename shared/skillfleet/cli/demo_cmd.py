@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..demo.run import run
+    from skillfleet_dev.demo.run import run
     if args.services < 1:
         print("skillfleet demo: --services must be at least 1")
         return 2

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from ..devstack.stack import DevStack
+    from skillfleet_dev.devstack.stack import DevStack
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _up(args: argparse.Namespace) -> int:
-    from ..devstack.stack import DevStack, StackConfig
-    from ..devstack.topology import repo_root
+    from skillfleet_dev.devstack.stack import DevStack, StackConfig
+    from ..infra.loader import repo_root
 
     settings = Settings()
     config = StackConfig(

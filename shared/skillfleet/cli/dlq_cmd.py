@@ -111,25 +111,21 @@ def _collect(settings: Settings, registry: Registry) -> None:
 
     inbox = PubSubDeadLetters(settings.gcp_project,
                               subscriber_factory=make_subscriber_factory(settings.pubsub_emulator_host))
-    from ..devstack.topology import dead_letter_subscriptions
-
-    for got in inbox.collect(dead_letter_subscriptions(_topology()), registry):
+    keepers = [d.keep_subscription for d in _topology().dead_letter_topics]
+    for got in inbox.collect(keepers, registry):
         if got.stored:
             print(f"moved {got.stored} dead letter(s) from {got.subscription} into the registry")
 
 
 def _topology() -> Topology:
-    from ..devstack.topology import topology_path
     from ..infra import loader
 
-    return loader.load(topology_path())
+    return loader.load(loader.topology_path())
 
 
 def _topics() -> dict[str, str]:
     """subscription or function name -> the topic it reads, where that is unambiguous."""
-    from ..devstack.topology import subscription_topics
-
-    topics = subscription_topics(_topology())
+    topics = {s.name: s.topic for s in _topology().subscriptions}
     topics.update({f.name: f.consumes[0] for f in FUNCTIONS if len(f.consumes) == 1})
     return topics
 

@@ -15,6 +15,16 @@ from . import consistency
 from .topology import Topology
 
 DEFAULT_PATH = Path("infra/topology.yaml")
+
+
+def repo_root() -> Path:
+    """The checkout holding functions/ and infra/: next to the installed package, else the working dir."""
+    here = Path(__file__).resolve().parents[3]
+    return here if (here / "infra" / "topology.yaml").is_file() else Path.cwd()
+
+
+def topology_path(root: Path | None = None) -> Path:
+    return (root or repo_root()) / "infra" / "topology.yaml"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # not a param: looked up from PROJECT when applying (IAM members of Google-managed service agents need it)
 DERIVED = ("PROJECT_NUMBER",)

@@ -1,7 +1,7 @@
-"""`python -m skillfleet.ghemu --root DIR --port N --token T`: the emulator as its own process.
+"""`python -m skillfleet_dev.ghemu --root DIR --port N --token T`: the emulator as its own process.
 
 Prints one line `ghemu listening on <url>` when ready, then serves until SIGINT/SIGTERM.
-Seed and drive it through the admin API under `/_emu/` (skillfleet.ghemu.admin_http).
+Seed and drive it through the admin API under `/_emu/` (skillfleet_dev.ghemu.admin_http).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .emulator import GitHubEmulator
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m skillfleet.ghemu", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m skillfleet_dev.ghemu", description=__doc__)
     parser.add_argument("--root", type=Path, required=True, help="directory for the bare git repositories")
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--token", required=True, help="the API token clients must send")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from ..runtime.functions import FUNCTIONS, FunctionSpec
+from skillfleet.runtime.functions import FUNCTIONS, FunctionSpec
 from .procs import Proc, free_port
 from .pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 from .registry import registry_pgdata, start_registry, stop_registry
@@ -135,7 +135,7 @@ class DevStack:
     def _start_github(self) -> None:
         cfg, port = self.config, free_port()
         proc = Proc("github-emulator", [
-            sys.executable, "-m", "skillfleet.ghemu", "--root", str(cfg.state_dir / "github"),
+            sys.executable, "-m", "skillfleet_dev.ghemu", "--root", str(cfg.state_dir / "github"),
             "--port", str(port), "--token", cfg.github_token, "--webhook-secret", cfg.webhook_secret,
         ], cfg.state_dir / "logs" / "github-emulator.log").start()
         self._own(proc)

@@ -2,7 +2,7 @@
 rate limits, fault injection and a request log.
 
     from github import Auth, Github
-    from skillfleet.ghemu import GitHubEmulator
+    from skillfleet_dev.ghemu import GitHubEmulator
 
     with GitHubEmulator(tmp / "gh", token="t0k", webhook_secret="s3cret") as emu:
         emu.disable_rate_limits()                      # defaults: 80 writes/min, 500/h, 5000 requests/h
@@ -14,8 +14,8 @@ rate limits, fault injection and a request log.
         emu.flush()                                    # wait for webhook deliveries
         emu.request_counts()                           # Counter of "METHOD /route/template"
 
-As a process: `python -m skillfleet.ghemu --root DIR --port N --token T` (admin API under /_emu/,
-client: skillfleet.ghemu.client.RemoteEmulator).
+As a process: `python -m skillfleet_dev.ghemu --root DIR --port N --token T` (admin API under /_emu/,
+client: skillfleet_dev.ghemu.client.RemoteEmulator).
 """
 from __future__ import annotations
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..adapters.db import connect_registry, stop_embedded
-from ..adapters.registry import embedded
-from ..runtime.settings import Settings
+from skillfleet.adapters.db import connect_registry, stop_embedded
+from skillfleet.adapters.registry import embedded
+from skillfleet.runtime.settings import Settings
 
 DB_NAME = "skillfleet"
 

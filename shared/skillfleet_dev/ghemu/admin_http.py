@@ -110,5 +110,5 @@ _TABLE: dict[tuple[str, str], Callable[[GitHubEmulator, Body], tuple[int, Any]]]
 def dispatch(emu: GitHubEmulator, method: str, path: str, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
     handler = _TABLE.get((method, path.rstrip("/")))
     if handler is None:
-        raise ApiError(404, f"no admin endpoint {method} /_emu{path}; see skillfleet.ghemu.admin_http")
+        raise ApiError(404, f"no admin endpoint {method} /_emu{path}; see skillfleet_dev.ghemu.admin_http")
     return handler(emu, body or {})

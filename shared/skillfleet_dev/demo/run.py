@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import reporting
-from ..adapters.blob_local import LocalBlobStore
-from ..adapters.bus_memory import BusStats, InProcessBus
-from ..bootstrap import App, bootstrap, consumers
-from ..domain.apply import render
-from ..domain.messages import PullRequestOpened, SkillTagPushed, Topic
-from ..domain.model import RolloutState, Service
-from ..domain.versioning import ReleaseTag
-from ..handlers import github_webhook
-from ..handlers.bundles import build_bundle
-from ..ports import Forge, Registry
-from ..runtime.settings import Settings
+from skillfleet import reporting
+from skillfleet.adapters.blob_local import LocalBlobStore
+from skillfleet.adapters.bus_memory import BusStats, InProcessBus
+from skillfleet.bootstrap import App, bootstrap, consumers
+from skillfleet.domain.apply import render
+from skillfleet.domain.messages import PullRequestOpened, SkillTagPushed, Topic
+from skillfleet.domain.model import RolloutState, Service
+from skillfleet.domain.versioning import ReleaseTag
+from skillfleet.handlers import github_webhook
+from skillfleet.handlers.bundles import build_bundle
+from skillfleet.ports import Forge, Registry
+from skillfleet.runtime.settings import Settings
 from . import world
 from .webhook_server import WebhookServer
 
@@ -113,8 +113,8 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
 
 def fresh_registry(settings: Settings) -> Registry:
     """A new, empty demo database on the embedded server (started on demand, then reused)."""
-    from ..adapters.db import connect_registry, embedded_pgdata
-    from ..adapters.registry import embedded
+    from skillfleet.adapters.db import connect_registry, embedded_pgdata
+    from skillfleet.adapters.registry import embedded
     server = embedded.ensure_running(embedded_pgdata(settings))
     conn = server.connect("postgres", autocommit=True)
     try:
@@ -125,7 +125,7 @@ def fresh_registry(settings: Settings) -> Registry:
 
 
 def _forge(url: str) -> Forge:
-    from ..adapters.forge_github import GitHubForge
+    from skillfleet.adapters.forge_github import GitHubForge
     return GitHubForge(f"{url}/api/v3", TOKEN, throttle=False)
 
 

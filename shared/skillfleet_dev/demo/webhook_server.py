@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Self
 
-from ..handlers.github_webhook import Reply
+from skillfleet.handlers.github_webhook import Reply
 from ..testing._http import LoopbackServer
 
 Handle = Callable[[dict[str, str], bytes], Reply]

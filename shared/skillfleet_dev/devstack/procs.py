@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..domain.errors import SkillfleetError
+from skillfleet.domain.errors import SkillfleetError
 
 
 class StartupError(SkillfleetError):

@@ -11,21 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..infra import loader
-from ..infra.apply_emulator import Overrides, apply_to_emulator
-from ..infra.topology import Topology
+from skillfleet.infra import loader
+from skillfleet.infra.loader import repo_root, topology_path
+from skillfleet.infra.apply_emulator import Overrides, apply_to_emulator
+from skillfleet.infra.topology import Topology
 
 DEV_OVERRIDES = Overrides(min_backoff_seconds=1, max_backoff_seconds=2, max_delivery_attempts=5)
-
-
-def repo_root() -> Path:
-    """The checkout holding functions/ and infra/: next to the installed package, else the working dir."""
-    here = Path(__file__).resolve().parents[3]
-    return here if (here / "infra" / "topology.yaml").is_file() else Path.cwd()
-
-
-def topology_path(root: Path | None = None) -> Path:
-    return (root or repo_root()) / "infra" / "topology.yaml"
 
 
 def load(project: str, root: Path | None = None) -> Topology:
@@ -43,11 +34,3 @@ def apply(topo: Topology, emulator_host: str, function_urls: Mapping[str, str]) 
     """Topics, dead-letter keepers, and a wrapped push subscription per running (function, topic)."""
     return apply_to_emulator(only_running(topo, function_urls), emulator_host,
                              lambda fn: function_urls[fn], DEV_OVERRIDES)
-
-
-def dead_letter_subscriptions(topo: Topology) -> list[str]:
-    return [d.keep_subscription for d in topo.dead_letter_topics]
-
-
-def subscription_topics(topo: Topology) -> dict[str, str]:
-    return {s.name: s.topic for s in topo.subscriptions}

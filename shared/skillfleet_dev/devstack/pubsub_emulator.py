@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import SkillfleetError
+from skillfleet.domain.errors import SkillfleetError
 from .procs import Proc, free_port
 
 READY_LINE = "Server started"

@@ -1,7 +1,7 @@
 """RemoteEmulator: the admin API of an emulator running as its own process, over HTTP.
 
 Same method names as GitHubEmulator for seeding and acting as a user; used by end-to-end tests that
-start `python -m skillfleet.ghemu`.
+start `python -m skillfleet_dev.ghemu`.
 """
 from __future__ import annotations
 
