@@ -96,6 +96,7 @@ class Release(Frozen):
     bundle_sha256: str
     changelog: str = ""
     reasons: tuple[str, ...] = ()
+    breaking: bool = False        # a fact from assess(); the one definition every function reads
     created_at: datetime | None = None
 
 

@@ -7,7 +7,7 @@ from .base import RegistryBase
 from .sql import jsonb, one, rows
 
 _RELEASE_COLUMNS = ("skill, version, previous_version, severity, tag, commit_sha, bundle_uri, "
-                    "bundle_sha256, changelog, reasons")
+                    "bundle_sha256, changelog, reasons, breaking")
 # strict MAJOR.MINOR.PATCH (a CHECK constraint), so numeric ordering is exact
 _BY_VERSION_DESC = "string_to_array(version, '.')::int[] DESC"
 
@@ -65,11 +65,11 @@ class CatalogStore(RegistryBase):
         """Insert the release; a repeat of (skill, version) returns the stored row and False."""
         values = (release.skill, release.version, release.previous_version, release.severity.value,
                   release.tag, release.commit_sha, release.bundle_uri, release.bundle_sha256,
-                  release.changelog, jsonb(list(release.reasons)))
+                  release.changelog, jsonb(list(release.reasons)), release.breaking)
         with self._tx() as cur:
             cur.execute(
                 f"""INSERT INTO skill_releases ({_RELEASE_COLUMNS})
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)
                     ON CONFLICT (skill, version) DO NOTHING RETURNING *""",
                 values,
             )

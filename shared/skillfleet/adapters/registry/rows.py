@@ -23,7 +23,7 @@ def release(row: Row) -> Release:
         id=row["id"], skill=row["skill"], version=row["version"], previous_version=row["previous_version"],
         severity=row["severity"], tag=row["tag"], commit_sha=row["commit_sha"], bundle_uri=row["bundle_uri"],
         bundle_sha256=row["bundle_sha256"], changelog=row["changelog"],
-        reasons=tuple(_json(row["reasons"])), created_at=row["created_at"],
+        reasons=tuple(_json(row["reasons"])), breaking=row["breaking"], created_at=row["created_at"],
     )
 
 
