@@ -7,7 +7,7 @@
   by a watchdog process if the run dies before its teardown.
 - `pg_url` (function): a new database cloned from a migrated template (milliseconds), dropped after.
 - `settings` (function): Settings(database_url=pg_url, state_dir=tmp_path).
-- `registry` (function): PostgresRegistry.connect(settings), closed after.
+- `registry` (function): connect_registry(settings), closed after.
 """
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from skillfleet.adapters.registry import embedded
+from skillfleet.adapters.registry import PostgresRegistry, connect_registry, embedded
 from skillfleet.adapters.registry.migrate import migrate
-from skillfleet.adapters.registry_pg import PostgresRegistry
 from skillfleet.runtime.settings import Settings
 
 TEMPLATE_DB = "skillfleet_template"
@@ -100,7 +99,7 @@ def settings(pg_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def registry(settings: Settings) -> Iterator[PostgresRegistry]:
-    reg = PostgresRegistry.connect(settings)
+    reg = connect_registry(settings)
     yield reg
     reg.close()
 

@@ -85,7 +85,7 @@ def _consumer(name: str, accepts: type, handle: Callable[..., None]) -> Consumer
 
 
 def _registry(settings: Settings) -> Registry:
-    from .adapters.db import connect_registry
+    from .adapters.registry import connect_registry
     return connect_registry(settings)
 
 

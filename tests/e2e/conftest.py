@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from skillfleet.adapters.bus_pubsub import PubSubBus
 from skillfleet.adapters.forge_github import GitHubForge
-from skillfleet.adapters.registry_pg import PostgresRegistry
+from skillfleet.adapters.registry import PostgresRegistry, connect_registry
 from skillfleet_dev.devstack.stack import DevStack, StackConfig
 from skillfleet.runtime.settings import Settings
 from skillfleet_dev.testing.oidc_issuer import OidcIssuer
@@ -53,7 +53,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, issuer: OidcIssuer) -> Itera
 
 @pytest.fixture(scope="module")
 def registry(stack: DevStack) -> Iterator[PostgresRegistry]:
-    reg = PostgresRegistry.connect(Settings(database_url=stack.database_url))
+    reg = connect_registry(Settings(database_url=stack.database_url))
     yield reg
     reg.close()
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 from skillfleet.adapters.bus_pubsub import PubSubBus
 from skillfleet.adapters.forge_github import GitHubForge
-from skillfleet.adapters.registry_pg import PostgresRegistry
+from skillfleet.adapters.registry import PostgresRegistry
 from skillfleet.cli.main import main
 from skillfleet_dev.demo import world
 from skillfleet_dev.devstack.stack import DevStack

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from skillfleet.adapters.registry_pg import PostgresRegistry
+from skillfleet.adapters.registry import PostgresRegistry
 from skillfleet.cli.main import main
 from skillfleet.skills.promote import PromoteOptions, PromotionNotRecorded, ValidationFailed, promote
 

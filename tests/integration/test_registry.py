@@ -8,7 +8,12 @@ from typing import Any
 
 import pg8000.dbapi
 import pytest
-from skillfleet.adapters.registry_pg import PostgresRegistry, RegistryRefused, UnknownRolloutItem
+from skillfleet.adapters.registry import (
+    PostgresRegistry,
+    RegistryRefused,
+    UnknownRolloutItem,
+    connect_registry,
+)
 from skillfleet.domain.errors import PermanentError
 from skillfleet.domain.model import IllegalTransition, Release, RolloutState, Service, Severity
 from skillfleet.ports import Registry
@@ -45,14 +50,14 @@ def in_threads(n: int, fn: Callable[[int], Any]) -> list[Any]:
 @pytest.fixture
 def wide(settings) -> Any:
     """A registry with room for 8 concurrent transactions (the default pool has 2)."""
-    reg = PostgresRegistry.connect(settings.model_copy(update={"db_pool_size": 8}))
+    reg = connect_registry(settings.model_copy(update={"db_pool_size": 8}))
     yield reg
     reg.close()
 
 
 def test_is_a_registry(registry: PostgresRegistry) -> None:
     assert isinstance(registry, PostgresRegistry)
-    r: Registry = registry   # the Protocol, statically checked in registry_pg too
+    r: Registry = registry   # the Protocol, statically checked in adapters/registry/postgres.py too
     assert r.list_services() == []
 
 

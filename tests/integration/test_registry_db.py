@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from skillfleet.adapters import db
-from skillfleet.adapters.registry import embedded
+from skillfleet.adapters.registry import connect_registry, embedded
+from skillfleet.adapters.registry import database as db
 from skillfleet.adapters.registry.migrate import available
-from skillfleet.adapters.registry_pg import PostgresRegistry
 from skillfleet.cli.main import main
 from skillfleet.domain.errors import PermanentError
 from skillfleet.domain.model import Service
@@ -74,7 +73,7 @@ def test_two_threads_migrating_at_once_apply_each_migration_once(empty_url: str)
         t.join(60)
     assert errors == []
     assert sorted(results, key=len) == [[], MIGRATIONS]
-    registry = PostgresRegistry.connect(Settings(database_url=empty_url))
+    registry = connect_registry(Settings(database_url=empty_url))
     registry.upsert_service(Service(repo="acme/api", team="t"))             # the schema works
     registry.close()
 
@@ -111,7 +110,7 @@ def test_embedded_default_starts_on_demand_is_reused_by_other_processes_and_stop
     state = tmp_path / "state"
     settings = Settings(state_dir=state, db_name="reg")
     try:
-        registry = PostgresRegistry.connect(settings)
+        registry = connect_registry(settings)
         registry.upsert_service(Service(repo="acme/api", team="t"))
         registry.close()
         server = embedded.running(state / "pg")
@@ -124,7 +123,7 @@ def test_embedded_default_starts_on_demand_is_reused_by_other_processes_and_stop
         assert f"already current: embedded PostgreSQL in {state / 'pg'}, database reg (running, pid " \
                f"{server.pid}," in out.stdout
         assert "XDG_RUNTIME_DIR" not in out.stderr
-        again = PostgresRegistry.connect(settings)           # a new handle finds the data kept
+        again = connect_registry(settings)           # a new handle finds the data kept
         assert again.get_service("acme/api") == Service(repo="acme/api", team="t")
         again.close()
     finally:

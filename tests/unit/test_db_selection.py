@@ -10,7 +10,7 @@ import time
 from typing import ClassVar
 
 import pytest
-from skillfleet.adapters import db
+from skillfleet.adapters.registry import database as db
 from skillfleet.adapters.registry.pgurl import parse_url
 from skillfleet.adapters.registry.pool import ConnectionPool
 from skillfleet.domain.errors import TransientError, UserError

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..adapters import db
+from ..adapters.registry import database as db
 from ..runtime.settings import Settings
 
 

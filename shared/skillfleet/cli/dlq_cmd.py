@@ -99,7 +99,7 @@ def _drain_local(publish: Publish) -> str:
 
 
 def _registry(settings: Settings) -> Registry:
-    from ..adapters.db import connect_registry
+    from ..adapters.registry import connect_registry
 
     return connect_registry(settings)
 

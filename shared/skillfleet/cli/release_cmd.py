@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _run(args: argparse.Namespace) -> int:
     from ..adapters.bus_memory import InProcessBus
-    from ..adapters.db import connect_registry
+    from ..adapters.registry import connect_registry
     from ..bootstrap import bootstrap, consumers
 
     tag = ReleaseTag.parse(args.tag)          # a malformed tag fails here, before any I/O

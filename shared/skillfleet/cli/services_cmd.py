@@ -66,7 +66,7 @@ def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from ..adapters.db import connect_registry
+    from ..adapters.registry import connect_registry
     entries = parse_services(args.file)
     registry = connect_registry(Settings())
     for service, skills in entries:
@@ -78,7 +78,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..adapters.db import connect_registry
+    from ..adapters.registry import connect_registry
     registry = connect_registry(Settings())
     services = registry.list_services(skill=args.skill, include_opted_out=True)
     skills: dict[str, list[str]] = {}

@@ -183,7 +183,7 @@ def _registry(args: argparse.Namespace) -> Any:
     if not (args.record or settings.database_url):
         return None
     try:
-        from ..adapters.db import connect_registry
+        from ..adapters.registry import connect_registry
     except ImportError:
         raise UserError("a registry was requested (--record or SKILLFLEET_DATABASE_URL) but this build has no "
                         "registry adapter; drop --record") from None

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..adapters.db import connect_registry
+    from ..adapters.registry import connect_registry
     skill = validate_skill_name(args.skill)
     registry = connect_registry(Settings())
     if args.version:

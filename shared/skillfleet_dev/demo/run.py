@@ -113,8 +113,7 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
 
 def fresh_registry(settings: Settings) -> Registry:
     """A new, empty demo database on the embedded server (started on demand, then reused)."""
-    from skillfleet.adapters.db import connect_registry, embedded_pgdata
-    from skillfleet.adapters.registry import embedded
+    from skillfleet.adapters.registry import connect_registry, embedded, embedded_pgdata
     server = embedded.ensure_running(embedded_pgdata(settings))
     conn = server.connect("postgres", autocommit=True)
     try:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skillfleet.adapters.db import connect_registry, stop_embedded
-from skillfleet.adapters.registry import embedded
+from skillfleet.adapters.registry import connect_registry, embedded, stop_embedded
 from skillfleet.runtime.settings import Settings
 
 DB_NAME = "skillfleet"

@@ -11,7 +11,7 @@ from ...domain.errors import PermanentError
 from .sql import CHECK_VIOLATION, FOREIGN_KEY_VIOLATION, server_message, sqlstate
 
 if TYPE_CHECKING:
-    from ..db import Database
+    from .database import Database
 
 # what to do when a constraint refuses a write, by constraint name
 _HINTS = {

@@ -12,19 +12,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pg8000.dbapi
 
-from ..domain.errors import UserError
-from ..runtime.settings import Settings
-from .registry import embedded
-from .registry.migrate import migrate, pending
-from .registry.pgurl import parse_url
-from .registry.pool import ConnectionPool
-
-if TYPE_CHECKING:
-    from .registry_pg import PostgresRegistry
+from ...domain.errors import UserError
+from ...runtime.settings import Settings
+from . import embedded
+from .migrate import migrate, pending
+from .pgurl import parse_url
+from .pool import ConnectionPool
 
 ConnectorFactory = Callable[..., Any]   # google.cloud.sql.connector.Connector or a test double
 
@@ -86,19 +83,6 @@ def describe(settings: Settings) -> str:
     state = (f"running, pid {server.pid}, socket {server.unix_sock}" if server
              else "not running; starts on first use")
     return f"embedded PostgreSQL in {pgdata}, database {settings.db_name} ({state})"
-
-
-def connect_registry(settings: Settings, **kwargs: Any) -> PostgresRegistry:
-    """A registry on the database Settings select, migrated to the current schema."""
-    from .registry_pg import PostgresRegistry
-
-    database = open_database(settings, **kwargs)
-    try:
-        database.migrate()
-    except BaseException:
-        database.close()
-        raise
-    return PostgresRegistry(database)
 
 
 def embedded_pgdata(settings: Settings) -> Path:
