@@ -5,9 +5,10 @@ because Pub/Sub delivers at least once, sometimes twice and concurrently.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from .domain.messages import Message
 from .domain.model import Adoption, Release, RolloutItem, RolloutState, Service, ServiceSkill
@@ -27,25 +28,32 @@ class DeadLetter:
     replayed_at: datetime | None = None
 
 
-class Registry(Protocol):
-    # services
+class CatalogStore(Protocol):
+    """Services, the skill versions they run, and releases ((skill, version) is the natural key)."""
+
     def upsert_service(self, service: Service) -> None: ...
     def get_service(self, repo: str) -> Service | None: ...
     def list_services(self, *, skill: str | None = None, include_opted_out: bool = False) -> list[Service]: ...
     def set_service_skill(self, repo: str, skill: str, version: str) -> None: ...
     def service_skills(self, *, skill: str | None = None, repo: str | None = None) -> list[ServiceSkill]: ...
-
-    # releases: (skill, version) is the natural key; a repeat returns the existing row
-    def record_release(self, release: Release) -> tuple[Release, bool]: ...
+    def record_release(self, release: Release) -> tuple[Release, bool]:
+        """Insert the release; a repeat of (skill, version) returns the stored row and False."""
+        ...
     def get_release(self, skill: str, version: str) -> Release | None: ...
     def get_release_by_id(self, release_id: int) -> Release | None: ...
-    def latest_release(self, skill: str) -> Release | None: ...
+    def latest_release(self, skill: str) -> Release | None:
+        """The highest version recorded for `skill` (by semver, not by arrival time)."""
+        ...
 
-    # rollout items: (release_id, repo) is the natural key
+
+class RolloutStore(Protocol):
+    """Rollout items ((release_id, repo) is the natural key), their leases and state machine."""
+
     def ensure_rollout_item(self, release_id: int, repo: str, wave: int = 0) -> tuple[RolloutItem, bool]: ...
     def get_rollout_item(self, release_id: int, repo: str) -> RolloutItem | None: ...
     def claim_rollout_item(self, release_id: int, repo: str, *, owner: str, lease_seconds: int) -> RolloutItem | None:
-        """Lease the item for work; None when another worker holds an unexpired lease."""
+        """Lease a requested or failed item and count the attempt; None when another worker holds an
+        unexpired lease or the item needs no work. The same owner may renew its lease."""
         ...
     def release_claim(self, release_id: int, repo: str, *, owner: str) -> None: ...
     def transition(
@@ -56,26 +64,47 @@ class Registry(Protocol):
         (item, changed). A repeat of the current state is a no-op; clears any lease."""
         ...
     def find_rollout_item_by_pr(self, repo: str, pr_number: int) -> RolloutItem | None: ...
-    def list_rollout_items(self, release_id: int, *, state: RolloutState | None = None) -> list[RolloutItem]: ...
-    def adoption(self, skill: str, version: str) -> Adoption: ...
+    def list_rollout_items(self, release_id: int, *, state: RolloutState | None = None) -> list[RolloutItem]:
+        """Items of a release by wave, then repo."""
+        ...
 
-    # idempotency: True the first time (scope, key) is seen, False on every repeat
-    def first_time(self, scope: str, key: str) -> bool: ...
+
+class AdoptionStore(Protocol):
+    def adoption(self, skill: str, version: str) -> Adoption:
+        """Counts per team and overall for skill@version; superseded items do not count."""
+        ...
+
+
+class RunOnceGuard(Protocol):
+    """The shared run-once guard: `runonce.once` is the way to use it."""
+
+    def first_time(self, scope: str, key: str) -> bool:
+        """True the first time (scope, key) is seen, False on every repeat (also across processes)."""
+        ...
     def forget(self, scope: str, key: str) -> None:
         """Undo first_time when the work it guarded failed, so a retry is let through."""
         ...
 
-    # append-only audit log
-    def audit(self, kind: str, subject: str, detail: Mapping[str, Any]) -> None: ...
-    def audit_log(self, *, subject: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
 
-    # dead letters (the local bus and `skillfleet dlq` use these)
+class OpsStore(RunOnceGuard, Protocol):
+    """The run-once guard, the append-only audit log, dead letters (the local bus and `skillfleet dlq`)."""
+
+    def audit(self, kind: str, subject: str, detail: Mapping[str, Any]) -> None: ...
+    def audit_log(self, *, subject: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first: dicts with id, at, kind, subject, detail."""
+        ...
     def add_dead_letter(
         self, subscription: str, message_type: str, data: bytes, attributes: Mapping[str, str],
         error: str, attempts: int,
     ) -> int: ...
-    def list_dead_letters(self, *, include_replayed: bool = False) -> list[DeadLetter]: ...
+    def list_dead_letters(self, *, include_replayed: bool = False) -> list[DeadLetter]:
+        """Oldest first."""
+        ...
     def mark_dead_letter_replayed(self, dead_letter_id: int) -> None: ...
+
+
+class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, Protocol):
+    """The whole registry. New code should ask for the narrowest store it uses."""
 
 
 # --- Bus --------------------------------------------------------------------------------------
