@@ -1,0 +1,576 @@
+"""In-memory fakes of the ports, for unit tests of handlers.
+
+Each fake keeps the contract of its real adapter (tests/integration/test_registry_contract.py runs the
+same registry scenarios on FakeRegistry and PostgresRegistry) and exposes its state for assertions:
+tests check what a user would see (rows, PRs, files, labels, comments, messages, digests), not calls.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from skillfleet.adapters.registry import RegistryRefused, UnknownRolloutItem
+from skillfleet.domain.errors import BlobIntegrityError, PermanentError
+from skillfleet.domain.messages import Message, decode, encode
+from skillfleet.domain.model import (
+    Adoption,
+    AdoptionRow,
+    IllegalTransition,
+    Release,
+    RolloutItem,
+    RolloutState,
+    Service,
+    ServiceSkill,
+    check_transition,
+)
+from skillfleet.ports import (
+    BlobRef,
+    DeadLetter,
+    Digest,
+    OpenedPullRequest,
+    PullRequestInfo,
+    Registry,
+)
+from skillfleet.runtime.delivery import Consumer, Delivery, Outcome, deliver
+
+M = TypeVar("M", bound=Message)
+Clock = Callable[[], datetime]
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_CLAIMABLE = (RolloutState.REQUESTED, RolloutState.FAILED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FakeClock:
+    """A clock tests move by hand: `clock.advance(hours=25)`."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.at = start or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.at += timedelta(**kwargs)
+        return self.at
+
+
+# --- Registry ----------------------------------------------------------------------------------
+@dataclass
+class _Item:
+    release_id: int
+    repo: str
+    wave: int
+    state: RolloutState = RolloutState.REQUESTED
+    pr_number: int | None = None
+    pr_url: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    updated_at: datetime | None = None
+    seq: int = 0          # tie-breaker for "most recently updated"
+
+    def record(self) -> RolloutItem:
+        return RolloutItem(release_id=self.release_id, repo=self.repo, state=self.state, wave=self.wave,
+                           pr_number=self.pr_number, pr_url=self.pr_url, reason=self.reason,
+                           attempts=self.attempts, updated_at=self.updated_at)
+
+
+class FakeRegistry:
+    """The Registry port in memory: natural keys, foreign keys, the state machine, leases, audit."""
+
+    def __init__(self, clock: Clock = utcnow) -> None:
+        self.clock = clock
+        self.services: dict[str, Service] = {}
+        self.skills: dict[tuple[str, str], ServiceSkill] = {}
+        self.releases: dict[int, Release] = {}
+        self.items: dict[tuple[int, str], _Item] = {}
+        self.seen: set[tuple[str, str]] = set()
+        self.audits: list[dict[str, Any]] = []
+        self.dead_letters: list[DeadLetter] = []
+        self._ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self._lock = threading.RLock()   # handlers may share one registry between threads
+
+    # catalog
+    def upsert_service(self, service: Service) -> None:
+        with self._lock:
+            self.services[service.repo] = service
+
+    def get_service(self, repo: str) -> Service | None:
+        return self.services.get(repo)
+
+    def list_services(self, *, skill: str | None = None, include_opted_out: bool = False) -> list[Service]:
+        users = {repo for repo, s in self.skills if s == skill}
+        return [s for repo, s in sorted(self.services.items())
+                if (include_opted_out or not s.opted_out) and (skill is None or repo in users)]
+
+    def set_service_skill(self, repo: str, skill: str, version: str) -> None:
+        with self._lock:
+            if repo not in self.services:
+                raise RegistryRefused(f"the registry refused the change: unknown service {repo}; "
+                                      "register the service first (skillfleet services add)")
+            _check_version(version)
+            current = self.skills.get((repo, skill))
+            if current is None or current.version != version:
+                self.skills[(repo, skill)] = ServiceSkill(repo=repo, skill=skill, version=version, since=self.clock())
+
+    def service_skills(self, *, skill: str | None = None, repo: str | None = None) -> list[ServiceSkill]:
+        return [s for _, s in sorted(self.skills.items())
+                if (skill is None or s.skill == skill) and (repo is None or s.repo == repo)]
+
+    def record_release(self, release: Release) -> tuple[Release, bool]:
+        with self._lock:
+            existing = self.get_release(release.skill, release.version)
+            if existing is not None:
+                return existing, False
+            for version in (release.version, release.previous_version):
+                if version is not None:
+                    _check_version(version)
+            stored = release.model_copy(update={"id": next(self._ids), "created_at": self.clock(),
+                                                "reasons": tuple(release.reasons)})
+            self.releases[stored.id or 0] = stored
+            return stored, True
+
+    def get_release(self, skill: str, version: str) -> Release | None:
+        return next((r for r in self.releases.values() if (r.skill, r.version) == (skill, version)), None)
+
+    def get_release_by_id(self, release_id: int) -> Release | None:
+        return self.releases.get(release_id)
+
+    def latest_release(self, skill: str) -> Release | None:
+        mine = [r for r in self.releases.values() if r.skill == skill]
+        return max(mine, key=lambda r: tuple(int(p) for p in r.version.split(".")), default=None)
+
+    # rollout
+    def ensure_rollout_item(self, release_id: int, repo: str, wave: int = 0) -> tuple[RolloutItem, bool]:
+        with self._lock:
+            if (release_id, repo) in self.items:
+                return self.items[(release_id, repo)].record(), False
+            if repo not in self.services:
+                raise RegistryRefused(f"the registry refused the change: unknown service {repo}; "
+                                      "register the service first (skillfleet services add)")
+            if release_id not in self.releases:
+                raise RegistryRefused(f"the registry refused the change: release {release_id}; "
+                                      "record the release first; the release id is unknown")
+            item = _Item(release_id, repo, wave, updated_at=self.clock(), seq=next(self._seq))
+            self.items[(release_id, repo)] = item
+            return item.record(), True
+
+    def get_rollout_item(self, release_id: int, repo: str) -> RolloutItem | None:
+        item = self.items.get((release_id, repo))
+        return item.record() if item else None
+
+    def claim_rollout_item(self, release_id: int, repo: str, *, owner: str, lease_seconds: int) -> RolloutItem | None:
+        with self._lock:
+            item, now = self.items.get((release_id, repo)), self.clock()
+            if item is None or item.state not in _CLAIMABLE:
+                return None
+            held = item.lease_owner is not None and item.lease_expires_at is not None and item.lease_expires_at > now
+            if held and item.lease_owner != owner:
+                return None
+            item.lease_owner, item.lease_expires_at = owner, now + timedelta(seconds=lease_seconds)
+            item.attempts += 1
+            item.updated_at, item.seq = now, next(self._seq)
+            return item.record()
+
+    def release_claim(self, release_id: int, repo: str, *, owner: str) -> None:
+        with self._lock:
+            item = self.items.get((release_id, repo))
+            if item is not None and item.lease_owner == owner:
+                item.lease_owner = item.lease_expires_at = None
+
+    def transition(
+        self, release_id: int, repo: str, to: RolloutState, *,
+        pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None,
+    ) -> tuple[RolloutItem, bool]:
+        with self._lock:
+            item = self.items.get((release_id, repo))
+            if item is None:
+                raise UnknownRolloutItem(f"no rollout item for release {release_id} and {repo}; "
+                                         "it is created by fan-out (ensure_rollout_item) before it can move")
+            release = self.releases[release_id]
+            try:
+                changed = check_transition(item.state, to)
+            except IllegalTransition as exc:
+                raise IllegalTransition(f"{repo} for {release.skill}@{release.version}: {exc}; the registry keeps "
+                                        "its state, check the event order or the PR on GitHub") from exc
+            before = item.state
+            if changed:
+                item.state, item.reason = to, reason
+                item.pr_number = pr_number if pr_number is not None else item.pr_number
+                item.pr_url = pr_url if pr_url is not None else item.pr_url
+                item.updated_at, item.seq = self.clock(), next(self._seq)
+            else:
+                item.pr_number = item.pr_number if item.pr_number is not None else pr_number
+                item.pr_url = item.pr_url if item.pr_url is not None else pr_url
+                item.reason = item.reason if item.reason is not None else reason
+            item.lease_owner = item.lease_expires_at = None
+            if changed:
+                self.audit("rollout.transition", repo, {
+                    "release_id": release_id, "skill": release.skill, "version": release.version,
+                    "from": before.value, "to": to.value, "reason": reason, "pr_number": item.pr_number})
+            return item.record(), changed
+
+    def find_rollout_item_by_pr(self, repo: str, pr_number: int) -> RolloutItem | None:
+        found = [i for i in self.items.values() if i.repo == repo and i.pr_number == pr_number]
+        return max(found, key=lambda i: (i.seq, i.release_id)).record() if found else None
+
+    def list_rollout_items(self, release_id: int, *, state: RolloutState | None = None) -> list[RolloutItem]:
+        mine = [i for i in self.items.values() if i.release_id == release_id and (state is None or i.state is state)]
+        return [i.record() for i in sorted(mine, key=lambda i: (i.wave, i.repo))]
+
+    # adoption
+    def adoption(self, skill: str, version: str) -> Adoption:
+        release = self.get_release(skill, version)
+        per_team: dict[str, dict[RolloutState, int]] = {}
+        for item in self.items.values():
+            if release is not None and item.release_id == release.id and item.state is not RolloutState.SUPERSEDED:
+                counts = per_team.setdefault(self.services[item.repo].team, {})
+                counts[item.state] = counts.get(item.state, 0) + 1
+        overall: dict[RolloutState, int] = {}
+        for counts in per_team.values():
+            for state, n in counts.items():
+                overall[state] = overall.get(state, 0) + n
+        return Adoption(skill=skill, version=version, overall=_adoption_row("all", overall),
+                        by_team=tuple(_adoption_row(team, per_team[team]) for team in sorted(per_team)))
+
+    # ops: run-once guard, audit, dead letters
+    def first_time(self, scope: str, key: str) -> bool:
+        with self._lock:
+            if (scope, key) in self.seen:
+                return False
+            self.seen.add((scope, key))
+            return True
+
+    def forget(self, scope: str, key: str) -> None:
+        with self._lock:
+            self.seen.discard((scope, key))
+
+    def audit(self, kind: str, subject: str, detail: Mapping[str, Any]) -> None:
+        with self._lock:   # stored as JSON, like jsonb: what comes back is what JSON can carry
+            self.audits.append({"id": len(self.audits) + 1, "at": self.clock(), "kind": kind, "subject": subject,
+                                "detail": json.loads(json.dumps(dict(detail)))})
+
+    def audit_log(self, *, subject: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        mine = [dict(a) for a in reversed(self.audits) if subject is None or a["subject"] == subject]
+        return mine[:limit]
+
+    def add_dead_letter(
+        self, subscription: str, message_type: str, data: bytes, attributes: Mapping[str, str],
+        error: str, attempts: int,
+    ) -> int:
+        with self._lock:
+            letter = DeadLetter(id=len(self.dead_letters) + 1, subscription=subscription, message_type=message_type,
+                                data=bytes(data), attributes=dict(attributes), error=error, attempts=attempts,
+                                created_at=self.clock())
+            self.dead_letters.append(letter)
+            return letter.id
+
+    def list_dead_letters(self, *, include_replayed: bool = False) -> list[DeadLetter]:
+        return [d for d in self.dead_letters if include_replayed or d.replayed_at is None]
+
+    def mark_dead_letter_replayed(self, dead_letter_id: int) -> None:
+        with self._lock:
+            if not 0 < dead_letter_id <= len(self.dead_letters):
+                raise PermanentError(f"no dead letter #{dead_letter_id}; list them with `skillfleet dlq list`")
+            letter = self.dead_letters[dead_letter_id - 1]
+            if letter.replayed_at is None:
+                self.dead_letters[dead_letter_id - 1] = replace(letter, replayed_at=self.clock())
+
+    def close(self) -> None:
+        pass
+
+
+def _check_version(version: str) -> None:
+    if not _VERSION.match(version):
+        raise RegistryRefused(f"the registry refused the change: version {version!r}; "
+                              "versions are MAJOR.MINOR.PATCH such as 2.1.0")
+
+
+_BUCKETS = {"merged": RolloutState.MERGED, "in_review": RolloutState.PR_OPEN, "rejected": RolloutState.REJECTED,
+            "conflict": RolloutState.CONFLICT, "failed": RolloutState.FAILED, "pending": RolloutState.REQUESTED}
+
+
+def _adoption_row(team: str, counts: Mapping[RolloutState, int]) -> AdoptionRow:
+    buckets = {name: counts.get(state, 0) for name, state in _BUCKETS.items()}
+    return AdoptionRow(team=team, total=sum(buckets.values()), **buckets)
+
+
+def _conforms(registry: FakeRegistry) -> Registry:   # mypy (if run on tests) proves the fake is a Registry
+    return registry
+
+
+# --- Forge -------------------------------------------------------------------------------------
+@dataclass
+class FakePull:
+    number: int
+    repo: str
+    head: str
+    base: str
+    title: str
+    body: str
+    draft: bool
+    labels: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    state: str = "open"
+    merged: bool = False
+    mergeable: bool | None = True
+    author: str = "skillfleet[bot]"
+    refuse_merge: bool = False     # branch protection says no
+
+    @property
+    def url(self) -> str:
+        return f"https://github.test/{self.repo}/pull/{self.number}"
+
+    def info(self) -> PullRequestInfo:
+        return PullRequestInfo(number=self.number, url=self.url, state=self.state, merged=self.merged,
+                               draft=self.draft, head_branch=self.head, base_branch=self.base,
+                               labels=tuple(self.labels), author=self.author, mergeable=self.mergeable)
+
+
+@dataclass
+class FakeRepo:
+    name: str
+    default_branch: str = "main"
+    branches: dict[str, str] = field(default_factory=dict)          # branch -> commit sha
+    tags: dict[str, str] = field(default_factory=dict)              # tag -> commit sha
+    commits: dict[str, dict[str, str]] = field(default_factory=dict)   # sha -> {path: text}
+    messages: dict[str, list[str]] = field(default_factory=dict)    # sha -> messages since its parent
+    parents: dict[str, str | None] = field(default_factory=dict)
+    pulls: dict[int, FakePull] = field(default_factory=dict)
+
+
+class FakeForge:
+    """GitHub in memory: repos with a commit per change, branches, tags, PRs, labels, comments, merges."""
+
+    def __init__(self) -> None:
+        self.repos: dict[str, FakeRepo] = {}
+        self.calls = 0
+        self._numbers = itertools.count(1)
+
+    # building the world
+    def add_repo(self, name: str, files: Mapping[str, str], *, default_branch: str = "main") -> FakeRepo:
+        repo = self.repos[name] = FakeRepo(name, default_branch)
+        repo.branches[default_branch] = self._commit(repo, None, dict(files), "initial commit")
+        return repo
+
+    def push(self, name: str, files: Mapping[str, str | None], message: str, *, branch: str | None = None) -> str:
+        """A commit on `branch` (default branch when None) changing `files` (None deletes)."""
+        repo = self.repos[name]
+        branch = branch or repo.default_branch
+        parent = repo.branches.get(branch)
+        tree = dict(repo.commits[parent]) if parent else {}
+        for path, text in files.items():
+            if text is None:
+                tree.pop(path, None)
+            else:
+                tree[path] = text
+        repo.branches[branch] = self._commit(repo, parent, tree, message)
+        return repo.branches[branch]
+
+    def tag(self, name: str, tag: str, ref: str | None = None) -> str:
+        repo = self.repos[name]
+        repo.tags[tag] = self.resolve_ref(name, ref or repo.default_branch)
+        return repo.tags[tag]
+
+    def files(self, name: str, ref: str | None = None) -> dict[str, str]:
+        repo = self.repos[name]
+        return dict(repo.commits[self.resolve_ref(name, ref or repo.default_branch)])
+
+    def pulls(self, name: str) -> list[FakePull]:
+        return list(self.repos[name].pulls.values())
+
+    def pull(self, name: str, number: int) -> FakePull:
+        try:
+            return self.repos[name].pulls[number]
+        except KeyError:
+            raise PermanentError(f"{name} has no pull request #{number}") from None
+
+    # the Forge port
+    def default_branch(self, repo: str) -> str:
+        self.calls += 1
+        return self._repo(repo).default_branch
+
+    def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
+        self.calls += 1
+        tree = self._tree(repo, ref)
+        return {p: tree.get(p) for p in paths}
+
+    def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
+        self.calls += 1
+        return {p.removeprefix(prefix): t.encode() for p, t in self._tree(repo, ref).items() if p.startswith(prefix)}
+
+    def resolve_ref(self, repo: str, ref: str) -> str:
+        r = self._repo(repo)
+        sha = r.branches.get(ref) or r.tags.get(ref) or (ref if ref in r.commits else None)
+        if sha is None:
+            raise PermanentError(f"{repo} has no branch, tag or commit {ref!r}")
+        return sha
+
+    def commit_messages(self, repo: str, base: str, head: str) -> list[str]:
+        self.calls += 1
+        r, stop = self._repo(repo), self.resolve_ref(repo, base)
+        out: list[str] = []
+        sha: str | None = self.resolve_ref(repo, head)
+        while sha is not None and sha != stop:
+            out = r.messages[sha] + out
+            sha = r.parents[sha]
+        return out
+
+    def open_update_pr(
+        self, repo: str, *, branch: str, base: str, title: str, body: str,
+        files: Mapping[str, str], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+    ) -> OpenedPullRequest:
+        r = self._repo(repo)
+        self.calls += 1
+        if branch not in r.branches:
+            r.branches[branch] = r.branches[base]
+        if any(self._tree(repo, branch).get(p) != t for p, t in files.items()):
+            self.push(repo, dict(files), commit_message, branch=branch)
+        pull = next((p for p in r.pulls.values() if p.head == branch and p.state == "open"), None)
+        created = pull is None
+        if pull is None:
+            pull = FakePull(next(self._numbers), repo, branch, base, title, body, draft)
+            r.pulls[pull.number] = pull
+        self.add_labels(repo, pull.number, labels)
+        return OpenedPullRequest(number=pull.number, url=pull.url, branch=branch, created=created,
+                                 draft=pull.draft, api_calls=3)
+
+    def get_pull(self, repo: str, number: int) -> PullRequestInfo:
+        self.calls += 1
+        return self.pull(repo, number).info()
+
+    def comment(self, repo: str, number: int, body: str) -> None:
+        self.calls += 1
+        self.pull(repo, number).comments.append(body)
+
+    def last_comment(self, repo: str, number: int) -> str | None:
+        self.calls += 1
+        comments = self.pull(repo, number).comments
+        return comments[-1] if comments else None
+
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        self.calls += 1
+        pull = self.pull(repo, number)
+        pull.labels += [label for label in dict.fromkeys(labels) if label not in pull.labels]
+
+    def merge_pull(self, repo: str, number: int, *, method: str = "merge", sha: str | None = None) -> bool:
+        self.calls += 1
+        pull = self.pull(repo, number)
+        if pull.merged:
+            return True
+        head = self.resolve_ref(repo, pull.head)
+        if pull.state != "open" or pull.refuse_merge or pull.draft or (sha is not None and sha != head):
+            return False
+        self.push(repo, self.files(repo, head), f"Merge pull request #{number} from {pull.head}", branch=pull.base)
+        pull.merged, pull.state = True, "closed"
+        return True
+
+    def close_pull(self, repo: str, number: int) -> None:
+        self.calls += 1
+        self.pull(repo, number).state = "closed"
+
+    # internals
+    def _repo(self, name: str) -> FakeRepo:
+        try:
+            return self.repos[name]
+        except KeyError:
+            raise PermanentError(f"no repository {name} (or no access to it)") from None
+
+    def _tree(self, repo: str, ref: str | None) -> dict[str, str]:
+        r = self._repo(repo)
+        return r.commits[self.resolve_ref(repo, ref or r.default_branch)]
+
+    def _commit(self, repo: FakeRepo, parent: str | None, tree: dict[str, str], message: str) -> str:
+        digest = hashlib.sha1(json.dumps([parent, sorted(tree.items()), message, len(repo.commits)]).encode())
+        sha = digest.hexdigest()
+        repo.commits[sha], repo.messages[sha], repo.parents[sha] = tree, [message], parent
+        return sha
+
+
+# --- Bus, blobs, notifier ----------------------------------------------------------------------
+class FakeBus:
+    """Records what was published (round-tripped through the wire format) and can deliver it."""
+
+    def __init__(self, *, registry: Registry | None = None) -> None:
+        self.published: list[Message] = []
+        self.correlation_ids: list[str] = []
+        self._registry = registry
+        self._consumers: list[Consumer] = []
+        self._pending: list[tuple[bytes, dict[str, str], str]] = []
+
+    def publish(self, message: Message, *, correlation_id: str = "") -> str:
+        data, attributes = encode(message, correlation_id)
+        self.published.append(decode(data, attributes))   # what a subscriber would read
+        self.correlation_ids.append(correlation_id)
+        self._pending.append((data, attributes, message.TOPIC))
+        return str(len(self.published))
+
+    def of_type(self, kind: type[M]) -> list[M]:
+        return [m for m in self.published if isinstance(m, kind)]
+
+    def subscribe(self, consumer: Consumer) -> None:
+        self._consumers.append(consumer)
+
+    def deliver(self) -> list[Outcome]:
+        """Hand every pending message (and what handling publishes) to the subscribed consumers, once."""
+        outcomes: list[Outcome] = []
+        while self._pending:
+            data, attributes, topic = self._pending.pop(0)
+            for consumer in (c for c in self._consumers if c.topic == topic):
+                delivery = Delivery(data, attributes, message_id=str(len(outcomes) + 1))
+                outcomes.append(deliver(consumer, delivery, registry=self._registry))
+        return outcomes
+
+
+class FakeBlobStore:
+    """Write-once blobs by key, verified by sha256 on read (like LocalBlobStore and GcsBlobStore)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes) -> BlobRef:
+        digest = hashlib.sha256(data).hexdigest()
+        existing = self.blobs.setdefault(key, bytes(data))
+        if existing != data:
+            raise BlobIntegrityError(f"blob {key!r} already exists with different content; bundles are immutable, "
+                                     "publish a new version instead")
+        return BlobRef(f"mem://{key}", digest)
+
+    def get(self, uri: str, sha256: str) -> bytes:
+        data = self.blobs.get(uri.removeprefix("mem://"))
+        if data is None:
+            raise PermanentError(f"blob {uri} is missing")
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise BlobIntegrityError(f"blob {uri} does not match sha256 {sha256}: refusing to use it")
+        return data
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.digests: list[Digest] = []
+
+    def send_digest(self, digest: Digest) -> None:
+        self.digests.append(digest)
+
+    def kinds(self) -> list[str]:
+        return [d.kind for d in self.digests]
+
+
+def labels_of(forge: FakeForge, repos: Iterable[str]) -> dict[str, list[str]]:
+    """Labels of every PR in `repos`, by repo (the last PR when there are several)."""
+    return {repo: forge.pulls(repo)[-1].labels for repo in repos if forge.pulls(repo)}
