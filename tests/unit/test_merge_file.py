@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from skillfleet.domain.apply import Conflict, FileResult, merge_file
-from skillfleet.domain.skill import ManagedFile
+from skillfleet.domain.skill.manifest import ManagedFile
 
 BASE = "steps:\n  - id: build\n    name: docker:20\noptions:\n  machineType: E2_MEDIUM\n"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from skillfleet.domain.model import RolloutItem, RolloutState, Severity
 from skillfleet.domain.severity import PolicyOverride, Review, policy_for
-from skillfleet.domain.skill import ManagedFile
+from skillfleet.domain.skill.manifest import ManagedFile
 from skillfleet.handlers.drift_scan import diff_paths, file_drift
 from skillfleet.handlers.review_pr import (
     LABEL_CHECKS_FAILED,

@@ -7,17 +7,15 @@ from pathlib import Path
 
 import pytest
 from skillfleet.domain.model import Severity
-from skillfleet.domain.severity import Review
-from skillfleet.domain.skill import (
-    Bundle,
+from skillfleet.domain.policy import Review
+from skillfleet.domain.skill.bundle import Bundle
+from skillfleet.domain.skill.manifest import (
     ManifestError,
-    check_owned_pattern,
-    is_workflow_path,
     override_expired,
     parse_skill_md,
     split_frontmatter,
-    unsafe_path,
 )
+from skillfleet.domain.skill.paths import check_owned_pattern, is_workflow_path, unsafe_path
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "skills"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "skill-format.md"

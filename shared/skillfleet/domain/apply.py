@@ -14,7 +14,8 @@ from typing import Any
 from .errors import PermanentError
 from .merge import Conflict, MergeResult, merge
 from .model import Service
-from .skill import Bundle, ManagedFile
+from .skill.bundle import Bundle
+from .skill.manifest import ManagedFile
 
 # one result type for the whole path: the merge engine's (text, conflicts, kept, applied)
 FileResult = MergeResult

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..domain.errors import PermanentError, UserError
 from ..domain.model import Release
-from ..domain.skill import Bundle, parse_skill_md
+from ..domain.skill.bundle import Bundle
+from ..domain.skill.manifest import parse_skill_md
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Forge, Registry
 from ..skills.validate import validate_skill_files

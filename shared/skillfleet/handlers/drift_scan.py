@@ -22,7 +22,8 @@ from ..domain.merge import Item, Path, format_path, matches_owned
 from ..domain.merge.identity import identity_keys
 from ..domain.messages import ScanDrift, UpdateRepo
 from ..domain.model import RolloutState, Service, ServiceSkill
-from ..domain.skill import Bundle, ManagedFile
+from ..domain.skill.bundle import Bundle
+from ..domain.skill.manifest import ManagedFile
 from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from .bundles import bundle_for_version

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.errors import SkillfleetError, UserError
-from ..domain.skill import ManifestError, parse_skill_md
+from ..domain.skill.manifest import ManifestError, parse_skill_md
 from . import gitops
 from .report import ValidationReport
 from .staging import DEFAULT_SLA, STAGING, SlaStatus, read_staged, sla_status

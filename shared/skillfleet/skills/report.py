@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain.errors import UserError
-from ..domain.skill import SkillManifest
+from ..domain.skill.manifest import SkillManifest
 
 MiB = 1024 * 1024
 

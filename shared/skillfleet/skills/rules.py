@@ -13,17 +13,16 @@ from ..domain import yamlsafe
 from ..domain.apply import METADATA_PATH, render
 from ..domain.errors import UserError
 from ..domain.model import Service
-from ..domain.severity import weakened_reviews
-from ..domain.skill import (
+from ..domain.policy import weakened_reviews
+from ..domain.skill.manifest import (
     KNOWN_KEYS,
     ManagedFile,
     ManifestError,
     SkillManifest,
-    is_workflow_path,
     override_expired,
     parse_skill_md,
-    unsafe_path,
 )
+from ..domain.skill.paths import is_workflow_path, unsafe_path
 from .report import Limits, Problem
 
 SKILL_MD = "SKILL.md"

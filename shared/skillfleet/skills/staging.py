@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..domain.durations import format_duration
 from ..domain.errors import UserError
-from ..domain.severity import format_duration
-from ..domain.skill import ManifestError, SkillManifest, override_expired, parse_skill_md
+from ..domain.skill.manifest import ManifestError, SkillManifest, override_expired, parse_skill_md
 from . import gitops
 
 STAGING = "staging"

@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..domain.skill import SkillManifest
+from ..domain.skill.manifest import SkillManifest
 from .report import SAFETY_CODES, Limits, Problem, ScriptRun, ValidationReport
 from .rules import Findings, Tree, check_tree
 

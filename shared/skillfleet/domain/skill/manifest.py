@@ -1,4 +1,4 @@
-"""The skill format: SKILL.md frontmatter (the manifest) and the immutable bundle of a release.
+"""The skill manifest: SKILL.md's YAML frontmatter read into a validated model.
 
 SKILL.md (full reference: docs/skill-format.md):
     ---
@@ -14,26 +14,25 @@ SKILL.md (full reference: docs/skill-format.md):
           - options.machineType
     ---
 
-The rules that do not depend on policy (paths relative, normalized, never under .git/) live in
-the model, so every reader of a manifest gets them; the validator (skillfleet.skills) adds the
-rest and reports every problem at once.
+The rules that do not depend on policy (paths relative, normalized, never under .git/; see
+paths.py) live in the model, so every reader of a manifest gets them; the validator
+(skillfleet.skills) adds the rest and reports every problem at once.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import UserError
-from .model import Severity
-from .severity import Duration, PolicyOverride
-from .versioning import Version, validate_skill_name
+from .. import yamlsafe
+from ..durations import Duration
+from ..errors import UserError
+from ..model import Severity
+from ..policy import PolicyOverride
+from ..versioning import Version, validate_skill_name
+from .paths import check_owned_pattern, unsafe_path
 
 Strategy = Literal["yaml", "json", "text", "replace"]
 _T = TypeVar("_T")
@@ -133,50 +132,6 @@ def _safe(path: str, inside: str, example: str) -> str:
     return path
 
 
-WORKFLOWS_DIR = ".github/workflows/"
-
-
-def unsafe_path(path: str) -> str | None:
-    """Why `path` is not a plain, normalized relative path that stays inside its folder (or None)."""
-    if not isinstance(path, str) or not path:
-        return "is empty"
-    if any(ord(c) < 32 or ord(c) == 127 for c in path):
-        return "contains a NUL or control character"
-    if "\\" in path:
-        return "contains a backslash (use forward slashes)"
-    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path):
-        return "is absolute"
-    parts = path.split("/")
-    if ".." in parts:
-        return "climbs out of its folder with '..'"
-    if any(p in ("", ".") for p in parts):
-        return "is not normalized (it has empty or '.' segments)"
-    if any(p.rstrip(". ").lower() == ".git" for p in parts):
-        return "is inside a .git directory, where files can run code (hooks) or corrupt the repository"
-    return None
-
-
-def is_workflow_path(path: str) -> bool:
-    """A GitHub Actions workflow: it runs with the repository's secrets, so it needs permission."""
-    return (path.lower().rstrip("/") + "/").startswith(WORKFLOWS_DIR)
-
-
-def check_owned_pattern(pattern: str) -> str | None:
-    """Why an `owned` pattern is malformed (or None). One grammar, the merge engine's
-    (domain/merge/owned.py): dotted keys with globs, list selectors [field=glob] or [*],
-    "quoted.keys" taken literally. Examples: steps[id=custom-*], options.machineType."""
-    from .merge.owned import parse_pattern  # lazy: the merge package imports this module
-
-    if not isinstance(pattern, str):
-        return f"owned pattern {pattern!r} must be a string"
-    try:
-        parse_pattern(pattern)
-    except UserError as exc:
-        hint = "" if "steps[id=custom-*]" in str(exc) else (
-            "; write dotted keys with optional list selectors, such as options.machineType or steps[id=custom-*]")
-        return f"{exc}{hint}"
-    return None
-
 
 def _no_user_error(fn: Callable[[Any], _T], value: Any) -> _T:
     # pydantic collects ValueErrors per field; our UserError would abort at the first one
@@ -185,41 +140,6 @@ def _no_user_error(fn: Callable[[Any], _T], value: Any) -> _T:
     except UserError as exc:
         raise ValueError(str(exc)) from None
 
-
-class Bundle(BaseModel):
-    """Every file of a skill at a release, serialized deterministically (same files -> same sha256)."""
-
-    model_config = ConfigDict(frozen=True)
-    skill: str
-    version: str
-    manifest: SkillManifest
-    files: dict[str, str] = Field(description="path relative to the skill folder -> base64 content")
-    modes: dict[str, str] = Field(default_factory=dict)
-
-    def content(self, path: str) -> bytes:
-        return base64.b64decode(self.files[path])
-
-    def text(self, path: str) -> str:
-        return self.content(path).decode("utf-8")
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Bundle:
-        return cls.model_validate_json(data)
-
-    @classmethod
-    def build(cls, manifest: SkillManifest, files: dict[str, bytes], modes: dict[str, str] | None = None) -> Bundle:
-        return cls(
-            skill=manifest.name, version=manifest.version, manifest=manifest,
-            files={p: base64.b64encode(files[p]).decode() for p in sorted(files)},
-            modes=dict(sorted((modes or {}).items())),
-        )
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.to_bytes()).hexdigest()
 
 
 class ManifestError(UserError):
@@ -245,8 +165,6 @@ def split_frontmatter(text: str, *, where: str = "SKILL.md") -> tuple[str, str]:
 
 def parse_skill_md(text: str, *, where: str = "SKILL.md") -> SkillManifest:
     """Read the YAML frontmatter of SKILL.md into a manifest; ManifestError lists every problem."""
-    from . import yamlsafe
-
     frontmatter, _ = split_frontmatter(text, where=where)
     try:
         data = yamlsafe.load(frontmatter, where=where, line_offset=1)
