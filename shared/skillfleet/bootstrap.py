@@ -59,7 +59,7 @@ def consumers(app: App) -> list[Consumer]:
             tag_received.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, verify_token=app.verify_tag_token)),
         _consumer("fan-out-repos", SkillReleased, functools.partial(
-            fan_out_repos.handle, registry=registry, bus=app.bus, notifier=app.notifier)),
+            fan_out_repos.handle, registry=registry, bus=app.bus, blobs=app.blobs, notifier=app.notifier)),
         _consumer("generate-pr", UpdateRepo, functools.partial(
             generate_pr.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, worker=worker, lease_seconds=s.lease_seconds)),

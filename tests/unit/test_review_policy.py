@@ -5,22 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from skillfleet.domain.model import RolloutItem, RolloutState, Severity
-from skillfleet.domain.severity import PolicyOverride, Review, policy_for
+from skillfleet.domain.labels import LABEL_CHECKS_FAILED, LABEL_ELIGIBLE, LABEL_HUMAN, LABEL_SECURITY
+from skillfleet.domain.merge.drift import diff_paths, file_drift
+from skillfleet.domain.messages import GitHubEventReceived
+from skillfleet.domain.model import Release, RolloutItem, RolloutState, Severity
+from skillfleet.domain.policy import Gate, PolicyOverride, Review, release_policy
+from skillfleet.domain.review import Checks, check_result, checks_from, decide
+from skillfleet.domain.rollout import is_overdue, next_wave, wave_done
 from skillfleet.domain.skill.manifest import ManagedFile
-from skillfleet.handlers.drift_scan import diff_paths, file_drift
-from skillfleet.handlers.review_pr import (
-    LABEL_CHECKS_FAILED,
-    LABEL_ELIGIBLE,
-    LABEL_HUMAN,
-    LABEL_SECURITY,
-    Checks,
-    checks_from,
-    decide,
-)
-from skillfleet.handlers.sla_sweep import is_overdue, next_wave, wave_done
 
 S = RolloutState
+GATE = Gate()
+
+
+def policy_for(severity, breaking=False, overrides=None):
+    release = Release(skill="s", version="1.0.0", previous_version=None, severity=severity, tag="s-v1.0.0",
+                      commit_sha="c" * 40, bundle_uri="mem://b", bundle_sha256="0" * 64, breaking=breaking)
+    return release_policy(release, overrides)
+
+
 PATCH = policy_for(Severity.PATCH)
 
 
@@ -91,31 +94,31 @@ def test_overdue_is_strictly_past_the_sla_and_escalation_past_twice_it():
     assert is_overdue(T0, week, T0 + timedelta(days=15), factor=2)
 
 
-def test_a_wave_is_done_when_all_items_are_terminal_or_ninety_percent_merged():
-    assert wave_done([S.MERGED, S.REJECTED, S.SUPERSEDED])
-    assert wave_done([S.MERGED] * 9 + [S.PR_OPEN])
-    assert not wave_done([S.MERGED] * 8 + [S.PR_OPEN, S.CONFLICT])
-    assert not wave_done([S.MERGED, S.FAILED])
-    assert wave_done([])
-
-
 def _items(*states_by_wave):
     return [RolloutItem(release_id=1, repo=f"o/r{w}-{i}", state=s, wave=w)
             for w, states in enumerate(states_by_wave) for i, s in enumerate(states)]
 
 
+def test_a_wave_is_done_when_all_items_are_terminal_or_ninety_percent_merged():
+    assert wave_done(_items([S.MERGED, S.REJECTED, S.SUPERSEDED]), GATE)
+    assert wave_done(_items([S.MERGED] * 9 + [S.PR_OPEN]), GATE)
+    assert not wave_done(_items([S.MERGED] * 8 + [S.PR_OPEN, S.CONFLICT]), GATE)
+    assert not wave_done(_items([S.MERGED, S.FAILED]), GATE)
+    assert wave_done([], GATE)
+
+
 def test_the_next_wave_is_released_once_the_current_one_is_done():
-    assert next_wave(_items([S.MERGED, S.MERGED], [S.REQUESTED, S.REQUESTED])) == 1
-    assert next_wave(_items([S.MERGED, S.PR_OPEN], [S.REQUESTED])) is None
-    assert next_wave(_items([S.REQUESTED, S.REQUESTED], [S.REQUESTED])) is None   # wave 0 not even started
+    assert next_wave(_items([S.MERGED, S.MERGED], [S.REQUESTED, S.REQUESTED]), GATE) == 1
+    assert next_wave(_items([S.MERGED, S.PR_OPEN], [S.REQUESTED]), GATE) is None
+    assert next_wave(_items([S.REQUESTED, S.REQUESTED], [S.REQUESTED]), GATE) is None   # wave 0 not even started
 
 
 def test_a_started_wave_is_the_current_one_and_nothing_is_released_twice():
     started = _items([S.MERGED], [S.PR_OPEN, S.REQUESTED], [S.REQUESTED])
-    assert next_wave(started) is None
+    assert next_wave(started, GATE) is None
     done = _items([S.MERGED], [S.MERGED, S.REJECTED], [S.REQUESTED])
-    assert next_wave(done) == 2
-    assert next_wave(_items([S.MERGED], [S.MERGED])) is None   # nothing waiting
+    assert next_wave(done, GATE) == 2
+    assert next_wave(_items([S.MERGED], [S.MERGED]), GATE) is None   # nothing waiting
 
 
 # --- drift-scan ----------------------------------------------------------------------------------
@@ -169,3 +172,22 @@ def test_a_map_the_service_added_only_for_owned_paths_is_not_drift():
     assert diff_paths({"steps": []}, {"steps": [], "options": {"machineType": "E2", "pool": "p"}}, owned) == [
         "options.pool (added)"]
     assert diff_paths({"options": {"logging": "X"}}, {}, owned) == ["options (removed)"]
+
+
+# --- GitHub's check payloads -------------------------------------------------------------------
+def _event(event, body, action="completed"):
+    return GitHubEventReceived(delivery_id="d", event=event, action=action, repo="o/r",
+                               payload={"repository": {"full_name": "o/r"}, event: body})
+
+
+def test_a_check_run_names_its_suite_and_only_a_whole_green_suite_may_merge():
+    run = check_result(_event("check_run", {"head_sha": "abc", "conclusion": "success",
+                                            "check_suite": {"head_branch": "skills/x-v1.0.0"}}))
+    assert (run.branch, run.sha, run.checks, run.may_decide) == ("skills/x-v1.0.0", "abc", Checks.SUCCESS, False)
+    failed = check_result(_event("check_run", {"conclusion": "failure", "check_suite": {}}))
+    assert failed.may_decide
+    suite = check_result(_event("check_suite", {"head_branch": "b", "conclusion": "success",
+                                                "pull_requests": [{"number": 7}]}))
+    assert suite.may_decide and suite.pulls == (7,)
+    assert check_result(_event("check_suite", {}, action="requested")) is None
+    assert check_result(_event("pull_request", {})) is None

@@ -1,20 +1,14 @@
-"""Severity from the bump, markers and conventional commits; the changelog; the severity matrix."""
+"""Severity from the bump, markers and conventional commits; the changelog; durations.
+The severity matrix and the release policy: tests/unit/test_policy.py."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from skillfleet.domain.changelog import ChangeKind
+from skillfleet.domain.durations import parse_duration
 from skillfleet.domain.model import Severity
-from skillfleet.domain.severity import (
-    DEFAULT_MATRIX,
-    ChangeKind,
-    PolicyOverride,
-    Review,
-    Rollout,
-    assess,
-    parse_duration,
-    policy_for,
-)
+from skillfleet.domain.severity import assess
 from skillfleet.domain.versioning import Bump
 
 # (previous, current, commits, changes text) -> severity, breaking
@@ -109,36 +103,6 @@ def test_changelog_markdown_groups_by_kind_and_dedupes() -> None:
         "### Breaking\n- new layout\n\n### Security\n- pin kaniko\n\n### Features\n- lint step\n\n"
         "### Fixes\n- node 20\n\n### Performance\n- cache\n\n### Other\n- chore: deps\n")
     assert assess("1.0.0", "1.0.1", [], "").changelog.to_markdown() == "_No notable changes recorded._\n"
-
-
-@pytest.mark.parametrize(("severity", "breaking", "review", "sla", "rollout", "percents"), [
-    (Severity.PATCH, False, Review.AUTO, timedelta(days=7), Rollout.GRADUAL, (25, 100)),
-    (Severity.MINOR, False, Review.AUTO, timedelta(days=14), Rollout.GRADUAL, (25, 100)),
-    (Severity.MINOR, True, Review.HUMAN, timedelta(days=14), Rollout.GRADUAL, (25, 100)),
-    (Severity.MAJOR, True, Review.HUMAN, timedelta(days=30), Rollout.STAGED, (1, 10, 25, 100)),
-    (Severity.SECURITY, False, Review.SECURITY_TEAM, timedelta(hours=72), Rollout.FAST_TRACK, (100,)),
-])
-def test_default_matrix(severity: Severity, breaking: bool, review: Review, sla: timedelta, rollout: Rollout,
-                        percents: tuple[int, ...]) -> None:
-    policy = policy_for(severity, breaking)
-    assert (policy.review, policy.merge_sla, policy.rollout, policy.percents) == (review, sla, rollout, percents)
-    assert policy.labels[:2] == ("skills-update", f"severity:{severity.value}")
-    assert ("breaking-change" in policy.labels) is (breaking or severity is Severity.MAJOR)
-    assert policy.auto_merge is (review is Review.AUTO)
-
-
-def test_major_waves_are_pilot_then_10_25_100() -> None:
-    assert [w.name for w in DEFAULT_MATRIX[Severity.MAJOR].waves] == ["pilot", "10%", "25%", "all"]
-
-
-def test_a_skill_overrides_part_of_a_row() -> None:
-    overrides = {Severity.MAJOR: PolicyOverride(merge_sla=parse_duration("45d"), labels=("skills-update", "big")),
-                 Severity.PATCH: PolicyOverride(review=Review.HUMAN)}
-    major = policy_for(Severity.MAJOR, True, overrides)
-    assert major.merge_sla == timedelta(days=45) and major.rollout is Rollout.STAGED
-    assert major.labels == ("skills-update", "big", "breaking-change")
-    assert policy_for(Severity.PATCH, False, overrides).review is Review.HUMAN
-    assert policy_for(Severity.MINOR, False, overrides) == policy_for(Severity.MINOR, False)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("72h", timedelta(hours=72)), ("3d", timedelta(days=3)),

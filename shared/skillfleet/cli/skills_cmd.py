@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..domain.errors import UserError
-from ..domain.severity import parse_duration
+from ..domain.durations import parse_duration
 from ..runtime.settings import Settings
 from ..skills import gitops, render
 from ..skills.promote import (

@@ -4,11 +4,10 @@ from __future__ import annotations
 import json
 
 from .apply import UpdatePlan
+from .durations import format_duration
+from .labels import LABEL_CONFLICT, LABEL_UPDATE
 from .model import Release
-from .severity import Policy, format_duration
-
-LABEL_UPDATE = "skills-update"
-LABEL_CONFLICT = "skills-conflict"
+from .policy import Policy
 
 
 def title(release: Release) -> str:
@@ -25,23 +24,23 @@ def labels(policy: Policy, plan: UpdatePlan) -> list[str]:
 def body(release: Release, plan: UpdatePlan, policy: Policy, *, default_branch: str) -> str:
     prev = f"v{release.previous_version}" if release.previous_version else "(not installed)"
     lines = [
-        f"This PR updates skill **{release.skill}** from {prev} to **v{release.version}** "
-        f"(tag `{release.tag}`).",
+        (f"This PR updates skill **{release.skill}** from {prev} to **v{release.version}** "
+        f"(tag `{release.tag}`)."),
         "",
         "## What changed",
         release.changelog.strip() or "_No changelog was published with this release._",
         "",
         "## Impact",
         f"- Severity: **{release.severity.value}**" + (f" ({'; '.join(release.reasons)})" if release.reasons else ""),
-        f"- Review: {policy.review.value.replace('_', ' ')}; merge within {format_duration(policy.merge_sla)} "
-        f"(rollout: {policy.rollout.value})",
-        f"- Files touched: {sum(1 for c in plan.changes if c.status != 'unchanged')} of {len(plan.changes)} "
-        "managed files",
+        (f"- Review: {policy.review.value.replace('_', ' ')}; merge within {format_duration(policy.merge_sla)} "
+        f"(rollout: {policy.rollout.value})"),
+        (f"- Files touched: {sum(1 for c in plan.changes if c.status != 'unchanged')} of {len(plan.changes)} "
+        "managed files"),
     ]
     if plan.conflicts:
         lines += ["", "## Conflicts (this PR is a draft and will not be auto-merged)",
-                  "Both this repository and the skill changed the same values. Resolve them on this "
-                  "branch, then mark the PR ready for review.", "",
+                  ("Both this repository and the skill changed the same values. Resolve them on this "
+                  "branch, then mark the PR ready for review."), "",
                   "| file | path | base | ours (this repo) | theirs (skill) |", "|---|---|---|---|---|"]
         lines += [f"| `{c.file}` | `{c.path}` | {_cell(c.base)} | {_cell(c.ours)} | {_cell(c.theirs)} |"
                   for c in plan.conflicts]
@@ -52,9 +51,9 @@ def body(release: Release, plan: UpdatePlan, policy: Policy, *, default_branch: 
         lines += [f"  - upstream: {a}" for a in change.result.applied]
     lines += [
         "", "## Rollback",
-        f"Revert the merge commit of this PR on `{default_branch}`; `.skills-metadata.json` then records "
+        (f"Revert the merge commit of this PR on `{default_branch}`; `.skills-metadata.json` then records "
         f"{prev} again and the next update merges from there. To decline this version, close the PR "
-        "with a comment giving the reason: it is recorded in the adoption registry.",
+        "with a comment giving the reason: it is recorded in the adoption registry."),
         "", f"<!-- skillfleet release={release.skill}@{release.version} bundle={release.bundle_sha256} -->",
     ]
     return "\n".join(lines) + "\n"

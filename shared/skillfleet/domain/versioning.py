@@ -10,6 +10,7 @@ from .errors import UserError
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _SKILL_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 _TAG = re.compile(r"^(?P<skill>.+)-v(?P<version>[^-]+)$")
+BRANCH_PREFIX = "skills/"   # every skill PR's head branch: skills/<skill>-v<version>
 
 
 class Bump(str, Enum):
@@ -76,10 +77,17 @@ class ReleaseTag:
             )
         return cls(validate_skill_name(m["skill"]), Version.parse(m["version"]))
 
+    @classmethod
+    def from_branch(cls, branch: str) -> ReleaseTag:
+        """The release a skill PR's branch (`skills/<skill>-v<version>`) belongs to; UserError if none."""
+        if not isinstance(branch, str) or not branch.startswith(BRANCH_PREFIX):
+            raise UserError(f"branch {branch!r} is not a skill branch ({BRANCH_PREFIX}<skill>-v<version>)")
+        return cls.parse(branch.removeprefix(BRANCH_PREFIX))
+
     def __str__(self) -> str:
         return f"{self.skill}-v{self.version}"
 
     @property
     def branch(self) -> str:
         """The branch every service PR for this release uses."""
-        return f"skills/{self}"
+        return f"{BRANCH_PREFIX}{self}"

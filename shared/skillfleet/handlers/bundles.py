@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..domain.errors import PermanentError, UserError
 from ..domain.model import Release
+from ..domain.policy import Policy, release_policy
 from ..domain.skill.bundle import Bundle
 from ..domain.skill.manifest import parse_skill_md
 from ..domain.versioning import ReleaseTag
@@ -37,6 +38,11 @@ def store_bundle(bundle: Bundle, blobs: BlobStore) -> tuple[str, str]:
 
 def load_bundle(release: Release, blobs: BlobStore) -> Bundle:
     return Bundle.from_bytes(blobs.get(release.bundle_uri, release.bundle_sha256))
+
+
+def policy_of(release: Release, blobs: BlobStore) -> Policy:
+    """The release policy with the skill's own overrides (its manifest's `severity_matrix`)."""
+    return release_policy(release, load_bundle(release, blobs).manifest.severity_matrix)
 
 
 def bundle_for_version(

@@ -1,21 +1,30 @@
-"""fan-out-repos: one UpdateRepo per service that uses the released skill, wave by wave."""
+"""fan-out-repos: one UpdateRepo per service that uses the released skill, wave by wave.
+
+The waves are the release policy's (`domain.policy.release_policy`, with the skill's own
+`severity_matrix`): wave 0 is requested now, later waves by sla-sweep once the previous one passed
+the policy's gate.
+"""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from ..domain.errors import PermanentError
 from ..domain.messages import SkillReleased, UpdateRepo
 from ..domain.model import RolloutState
 from ..domain.rollout import plan_waves
 from ..domain.versioning import Version
-from ..ports import Bus, Digest, Notifier, Registry
+from ..ports import BlobStore, Bus, Digest, Notifier, Registry
+from .bundles import policy_of
 
 
-def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, notifier: Notifier | None = None,
-           wave_percents: Sequence[int] = (100,)) -> None:
+def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore,
+           notifier: Notifier | None = None) -> None:
+    release = registry.get_release_by_id(msg.release_id)
+    if release is None:
+        raise PermanentError(f"release {msg.release_id} ({msg.skill} v{msg.version}) is not in the registry")
+    policy = policy_of(release, blobs)
     target = Version.parse(msg.version)
     installed = {s.repo: Version.parse(s.version) for s in registry.service_skills(skill=msg.skill)}
     services = [s for s in registry.list_services(skill=msg.skill) if installed.get(s.repo, target) < target]
-    waves = plan_waves(services, wave_percents, salt=f"{msg.skill}@{msg.version}")
+    waves = plan_waves(services, policy.percents, salt=f"{msg.skill}@{msg.version}")
     for service in services:
         wave = waves[service.repo]
         item, created = registry.ensure_rollout_item(msg.release_id, service.repo, wave)

@@ -5,8 +5,8 @@ from ..domain import pr_text
 from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata, recorded_version
 from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import PullRequestOpened, UpdateRepo
-from ..domain.model import Release, RolloutState, Service, Severity
-from ..domain.severity import Policy, policy_for
+from ..domain.model import Release, RolloutState, Service
+from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import bundle_for_version, load_bundle
@@ -52,9 +52,7 @@ def _open_pr(
         registry.transition(msg.release_id, msg.repo, RolloutState.MERGED, reason="already up to date")
         registry.set_service_skill(msg.repo, release.skill, release.version)
         return
-    # assess() makes every breaking change a major release, so major is the breaking flag here
-    policy = policy_for(release.severity, breaking=release.severity is Severity.MAJOR,
-                        overrides=new.manifest.severity_matrix)
+    policy = release_policy(release, new.manifest.severity_matrix)
     _publish_pr(msg, release, service, plan, policy, registry=registry, forge=forge, bus=bus)
 
 

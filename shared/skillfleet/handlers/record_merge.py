@@ -9,8 +9,6 @@ from ..domain.model import RolloutItem, RolloutState
 from ..domain.versioning import ReleaseTag
 from ..ports import Forge, Registry
 
-_BRANCH_PREFIX = "skills/"
-
 
 def handle(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> None:
     if msg.event != "pull_request" or msg.action not in ("closed", "reopened"):
@@ -44,11 +42,8 @@ def _find_item(registry: Registry, repo: str, pr: dict[str, Any]) -> RolloutItem
     if item is not None:
         return item
     # the PR was opened but its number not yet recorded (crash between the two): use the branch
-    branch = str((pr.get("head") or {}).get("ref", ""))
-    if not branch.startswith(_BRANCH_PREFIX):
-        return None
     try:
-        tag = ReleaseTag.parse(branch.removeprefix(_BRANCH_PREFIX))
+        tag = ReleaseTag.from_branch(str((pr.get("head") or {}).get("ref", "")))
     except UserError:
         return None
     release = registry.get_release(tag.skill, str(tag.version))

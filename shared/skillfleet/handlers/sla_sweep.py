@@ -2,54 +2,31 @@
 
 For every release with open PRs (`pr_open`, `conflict`) past the merge SLA of its policy (counted
 from the release): one reminder comment per PR and day, and past twice the SLA the label
-`skills-sla-escalated`. A release whose current wave is done (every item terminal, or 90% merged)
-gets its next wave requested. One digest per release and day says what the sweep did.
+`skills-sla-escalated`. A release whose current wave passed its policy's gate (by default: every
+item terminal, or 90% merged) gets its next wave requested. One digest per release and day says
+what the sweep did.
 
 The sweep's clock is the message's `requested_at` (the Scheduler's time), so a redelivery judges
 the same moment. Every side effect is guarded by a registry key, so a repeat is quiet.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from ..domain.durations import format_duration
+from ..domain.labels import LABEL_ESCALATED
 from ..domain.messages import SweepSlas, UpdateRepo
-from ..domain.model import Release, RolloutItem, RolloutState, is_terminal
-from ..domain.severity import format_duration
+from ..domain.model import Release, RolloutItem, RolloutState
+from ..domain.policy import Policy
+from ..domain.rollout import is_overdue, next_wave
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
-from .review_pr import release_policy
+from .bundles import policy_of
 
-LABEL_ESCALATED = "skills-sla-escalated"
-WAVE_DONE_MERGED = 0.9
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
 _HISTORY = 25   # older releases of one skill looked at (by previous_version) for open PRs
-
-
-# --- pure rules --------------------------------------------------------------------------------
-def is_overdue(released_at: datetime, sla: timedelta, now: datetime, *, factor: float = 1.0) -> bool:
-    """True when more than `factor` times the SLA has passed since the release."""
-    return now - released_at > sla * factor
-
-
-def wave_done(states: Sequence[RolloutState]) -> bool:
-    """A wave is done when every item is terminal, or at least 90% of it merged."""
-    if not states:
-        return True
-    merged = sum(1 for s in states if s is RolloutState.MERGED)
-    return all(is_terminal(s) for s in states) or merged / len(states) >= WAVE_DONE_MERGED
-
-
-def next_wave(items: Sequence[RolloutItem]) -> int | None:
-    """The wave to release now: the one after the latest started wave, once that one is done and
-    the next still has items waiting (`requested`). None when nothing is to be released."""
-    started = [i.wave for i in items if i.state is not RolloutState.REQUESTED]
-    current = max(started, default=min((i.wave for i in items), default=0))
-    if not wave_done([i.state for i in items if i.wave == current]):
-        return None
-    waiting = any(i.wave == current + 1 and i.state is RolloutState.REQUESTED for i in items)
-    return current + 1 if waiting else None
 
 
 # --- the sweep ---------------------------------------------------------------------------------
@@ -69,9 +46,9 @@ def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore
         items = registry.list_rollout_items(release.id or 0)
         if not any(i.state in _OPEN or i.state is RolloutState.REQUESTED for i in items):
             continue
-        outcome = _Outcome()
-        _chase(release, items, now, outcome, registry=registry, forge=forge, blobs=blobs)
-        _release_wave(release, items, outcome, bus=bus)
+        outcome, policy = _Outcome(), policy_of(release, blobs)
+        _chase(release, policy, items, now, outcome, registry=registry, forge=forge)
+        _release_wave(release, policy, items, now, outcome, bus=bus)
         _report(release, now, outcome, registry=registry, notifier=notifier)
 
 
@@ -86,12 +63,12 @@ def _releases(registry: Registry) -> Iterator[Release]:
             release = registry.get_release(skill, previous) if previous else None
 
 
-def _chase(release: Release, items: list[RolloutItem], now: datetime, out: _Outcome, *,
-           registry: Registry, forge: Forge, blobs: BlobStore) -> None:
+def _chase(release: Release, policy: Policy, items: list[RolloutItem], now: datetime, out: _Outcome, *,
+           registry: Registry, forge: Forge) -> None:
     open_items = [i for i in items if i.state in _OPEN and i.pr_number is not None]
     if not open_items or release.created_at is None:
         return
-    sla = release_policy(release, blobs).merge_sla
+    sla = policy.merge_sla
     if not is_overdue(release.created_at, sla, now):
         return
     escalate = is_overdue(release.created_at, sla, now, factor=2)
@@ -137,8 +114,9 @@ def _span(delta: timedelta) -> str:
     return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
 
 
-def _release_wave(release: Release, items: list[RolloutItem], out: _Outcome, *, bus: Bus) -> None:
-    wave = next_wave(items)
+def _release_wave(release: Release, policy: Policy, items: list[RolloutItem], now: datetime, out: _Outcome, *,
+                  bus: Bus) -> None:
+    wave = next_wave(items, policy.gate, now)
     if wave is None:
         return
     waiting = [i for i in items if i.wave == wave and i.state is RolloutState.REQUESTED]

@@ -5,8 +5,8 @@ from collections.abc import Callable
 
 from ..domain.errors import PermanentError, SignatureError
 from ..domain.messages import SkillReleased, SkillTagPushed
-from ..domain.model import Release, Severity
-from ..domain.severity import assess
+from ..domain.model import Release
+from ..domain.severity import Assessment, assess
 from ..domain.versioning import ReleaseTag, Version
 from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import build_bundle, store_bundle
@@ -54,15 +54,14 @@ def _record(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, forge: For
         raise PermanentError(f"tag {tag} points at {sha}, but the event says {msg.sha}: the tag was moved; "
                              "release tags are immutable, publish a new version instead")
     files = forge.read_tree(msg.repository, sha, prefix=f"{tag.skill}/")
-    bundle = build_bundle(files, tag)
-    uri, sha = store_bundle(bundle, blobs)
+    uri, bundle_sha256 = store_bundle(build_bundle(files, tag), blobs)
     previous = _previous_version(tag, registry)
     changes = files.get("CHANGELOG.md", b"").decode("utf-8", "replace")
-    severity, reasons, changelog = _assess(tag, previous, msg, forge, changes)
+    found = _assess(tag, previous, msg, forge, changes)
     release, _ = registry.record_release(Release(
         skill=tag.skill, version=str(tag.version), previous_version=str(previous) if previous else None,
-        severity=severity, tag=str(tag), commit_sha=sha,
-        bundle_uri=uri, bundle_sha256=sha, changelog=changelog, reasons=reasons,
+        severity=found.severity, tag=str(tag), commit_sha=sha, bundle_uri=uri, bundle_sha256=bundle_sha256,
+        changelog=found.changelog.to_markdown(), reasons=tuple(found.reasons), breaking=found.breaking,
     ))
     return release
 
@@ -78,12 +77,11 @@ def _previous_version(tag: ReleaseTag, registry: Registry) -> Version | None:
 
 def _assess(
     tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge, changes_text: str,
-) -> tuple[Severity, tuple[str, ...], str]:
+) -> Assessment:
     messages: list[str] = []
     if previous is not None:
         try:
             messages = forge.commit_messages(msg.repository, f"{tag.skill}-v{previous}", str(tag))
         except PermanentError:
             messages = []   # the previous tag is gone: judge by the version bump and markers alone
-    result = assess(str(previous) if previous else None, str(tag.version), messages, changes_text)
-    return result.severity, tuple(result.reasons), result.changelog.to_markdown()
+    return assess(str(previous) if previous else None, str(tag.version), messages, changes_text)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..domain.severity import format_duration
+from ..domain.durations import format_duration
 from .promote import PromotionPlan, PromotionResult
 from .report import ValidationReport
 from .staging import SlaStatus, StagedSkill, format_age

@@ -22,6 +22,11 @@ files:
       - steps[id=custom-*]
       - options.machineType
       - substitutions._REGION
+severity_matrix:   # minor releases reach every service at once (the default is 25 %, then all)
+  minor:
+    waves:
+      - name: all
+        percent: 100
 ---
 # gcp-nodejs-cicd
 

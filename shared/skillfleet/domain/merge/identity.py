@@ -9,7 +9,7 @@ the caller reports a conflict instead of guessing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -30,10 +30,12 @@ def identity_keys(parent_key: str | None) -> tuple[str, ...]:
     return ("id",) if parent_key == "steps" else ("id", "name")
 
 
-def _ids(items: Sequence[Any], keys: tuple[str, ...]) -> list[Token | None]:
+def element_ids(items: Sequence[Any], keys: tuple[str, ...]) -> list[Token | None]:
+    """Each element's identity token `("key", key, value)`, or None when it has no identity key
+    or shares its value with another element (then it is matched by content, or by position)."""
     found: list[Token | None] = []
     for item in items:
-        key = next((k for k in keys if k in item), None)
+        key = next((k for k in keys if k in item), None) if isinstance(item, Mapping) else None
         value = item.get(key) if key else None
         ok = isinstance(value, (str, int)) and not isinstance(value, bool)
         found.append(("key", str(key), str(value)) if ok else None)
@@ -45,7 +47,7 @@ def tokens(base: Sequence[Any], ours: Sequence[Any], theirs: Sequence[Any], keys
            no_base: bool, strict: bool = True) -> tuple[list[Token], list[Token], list[Token]]:
     """Tokens naming each element; `strict=False` takes the best pairing even when it is not clear
     (harmless when one side left the list as it was: every pairing gives that side's change)."""
-    tb, to, tt = _ids(base, keys), _ids(ours, keys), _ids(theirs, keys)
+    tb, to, tt = element_ids(base, keys), element_ids(ours, keys), element_ids(theirs, keys)
     ab = [i for i, tok in enumerate(tb) if tok is None]
     ao = [i for i, tok in enumerate(to) if tok is None]
     at = [i for i, tok in enumerate(tt) if tok is None]

@@ -1,0 +1,107 @@
+"""The review of one skill PR, and the check results it reads from GitHub's webhooks. Pure.
+
+`decide` takes the release policy, the PR's facts (draft, conflicts, labels) and the state of its
+CI checks, and says which labels to add and whether to merge now. A PR is low risk only when the
+policy reviews automatically, the release is not breaking, and the PR is neither a draft nor in
+conflict nor marked for people; it merges only once its checks passed.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .labels import LABEL_CHECKS_FAILED, LABEL_CONFLICT, LABEL_ELIGIBLE, LABEL_HUMAN, LABEL_SECURITY
+from .messages import GitHubEventReceived
+from .policy import Policy, Review
+
+_PASSING = ("success", "neutral", "skipped")   # what GitHub counts as a passing required check
+
+
+class Checks(str, Enum):
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+def checks_from(conclusion: str | None) -> Checks:
+    """A check conclusion (null until completed) as the state the policy reads."""
+    if not conclusion:
+        return Checks.PENDING
+    return Checks.SUCCESS if conclusion in _PASSING else Checks.FAILURE
+
+
+@dataclass(frozen=True)
+class Decision:
+    approve: bool                      # the policy's verdict: a machine may approve this change
+    merge: bool                        # merge now
+    labels_to_add: tuple[str, ...]     # only labels the PR does not carry yet
+    reason: str
+
+
+def decide(policy: Policy, *, draft: bool, conflicts: int, checks: Checks,
+           labels: Collection[str] = ()) -> Decision:
+    """The review of one skill PR: policy, PR facts and CI state in, decision out."""
+    risks = risks_of(policy, draft=draft, conflicts=conflicts, labels=labels)
+    wanted = [LABEL_HUMAN, *([LABEL_SECURITY] if policy.review is Review.SECURITY_TEAM else [])] if risks \
+        else [LABEL_ELIGIBLE]
+    if checks is Checks.FAILURE:
+        wanted.append(LABEL_CHECKS_FAILED)
+    if risks:
+        reason = "needs a human review: " + "; ".join(risks)
+    else:
+        reason = f"low risk ({policy.severity.value} release, review auto); checks {checks.value}"
+    return Decision(approve=not risks, merge=not risks and checks is Checks.SUCCESS,
+                    labels_to_add=tuple(x for x in wanted if x not in labels), reason=reason)
+
+
+def risks_of(policy: Policy, *, draft: bool, conflicts: int, labels: Collection[str]) -> list[str]:
+    """Why people must look at this PR (empty: a machine may merge it)."""
+    risks = []
+    if policy.review is Review.SECURITY_TEAM:
+        risks.append("security release, the security team reviews it")
+    elif policy.review is not Review.AUTO:
+        risks.append(f"{policy.severity.value} releases are reviewed by people")
+    if policy.breaking:
+        risks.append("breaking change")
+    if conflicts or LABEL_CONFLICT in labels:
+        risks.append(f"{conflicts or 'unresolved'} merge conflict(s)")
+    if draft:
+        risks.append("the PR is a draft")
+    if LABEL_HUMAN in labels:
+        risks.append(f"labelled {LABEL_HUMAN}")
+    return risks
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    event: str
+    repo: str
+    branch: str
+    sha: str
+    conclusion: str | None
+    pulls: tuple[int, ...]
+
+    @property
+    def checks(self) -> Checks:
+        return checks_from(self.conclusion)
+
+    @property
+    def may_decide(self) -> bool:
+        """A finished suite, or a failed run. One check run passing says nothing about the others:
+        only a whole suite may lead to a merge."""
+        return self.checks is not Checks.PENDING and not (
+            self.event == "check_run" and self.checks is Checks.SUCCESS)
+
+
+def check_result(msg: GitHubEventReceived) -> CheckResult | None:
+    """A completed check suite or check run from a webhook payload (GitHub's shape), else None."""
+    if msg.event not in ("check_suite", "check_run") or msg.action != "completed":
+        return None
+    body: Mapping[str, Any] = msg.payload.get(msg.event) or {}
+    suite: Mapping[str, Any] = body.get("check_suite") or body   # a check run names its suite
+    full_name = str((msg.payload.get("repository") or {}).get("full_name") or msg.repo)
+    pulls = tuple(int(p["number"]) for p in body.get("pull_requests") or [] if "number" in p)
+    return CheckResult(event=msg.event, repo=full_name, branch=str(suite.get("head_branch") or ""),
+                       sha=str(body.get("head_sha") or ""), conclusion=body.get("conclusion"), pulls=pulls)
