@@ -7,6 +7,7 @@ tests check what a user would see (rows, PRs, files, labels, comments, messages,
 from __future__ import annotations
 
 import hashlib
+import inspect
 import itertools
 import json
 import re
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from skillfleet.adapters.registry import RegistryRefused, UnknownRolloutItem
+from skillfleet.domain.apply import render
 from skillfleet.domain.errors import BlobIntegrityError, PermanentError
 from skillfleet.domain.messages import Message, decode, encode
 from skillfleet.domain.model import (
@@ -28,8 +30,12 @@ from skillfleet.domain.model import (
     RolloutState,
     Service,
     ServiceSkill,
+    Severity,
     check_transition,
 )
+from skillfleet.domain.skill.bundle import Bundle
+from skillfleet.domain.versioning import ReleaseTag
+from skillfleet.handlers.bundles import build_bundle, store_bundle
 from skillfleet.ports import (
     BlobRef,
     DeadLetter,
@@ -39,6 +45,7 @@ from skillfleet.ports import (
     Registry,
 )
 from skillfleet.runtime.delivery import Consumer, Delivery, Outcome, deliver
+from skillfleet_dev.demo import world
 
 M = TypeVar("M", bound=Message)
 Clock = Callable[[], datetime]
@@ -574,3 +581,86 @@ class FakeNotifier:
 def labels_of(forge: FakeForge, repos: Iterable[str]) -> dict[str, list[str]]:
     """Labels of every PR in `repos`, by repo (the last PR when there are several)."""
     return {repo: forge.pulls(repo)[-1].labels for repo in repos if forge.pulls(repo)}
+
+
+# --- a small fleet for handler tests -----------------------------------------------------------
+class Fleet:
+    """The demo's world on the fakes: the skills repo with gcp-nodejs-cicd v2.0.0 tagged (not recorded,
+    as for a skill published before skillfleet tracked it) and service repos that run v2.0.0, some
+    customized. `record_release()` tags and records v2.1.0 the way tag-received does."""
+
+    SKILLS_REPO = world.SKILLS_REPO
+    SKILL = world.SKILL
+    TAG = f"{world.SKILL}-v2.1.0"
+    BRANCH = f"skills/{world.SKILL}-v2.1.0"
+
+    def __init__(self, services: int = 3) -> None:
+        self.clock = FakeClock()
+        self.registry = FakeRegistry(self.clock)
+        self.forge = FakeForge()
+        self.bus = FakeBus(registry=self.registry)
+        self.blobs = FakeBlobStore()
+        self.notifier = FakeNotifier()
+        self.forge.add_repo(self.SKILLS_REPO, world.skill_files("2.0.0", world.CLOUDBUILD_V2_0))
+        self.forge.tag(self.SKILLS_REPO, f"{self.SKILL}-v2.0.0")
+        self.base = self.bundle("2.0.0")
+        self.services = [self.add_service(svc) for svc in world.services(services)]
+
+    @property
+    def deps(self) -> dict[str, Any]:
+        """Every dependency a handler may ask for; `run` passes the ones its signature names."""
+        return {"registry": self.registry, "forge": self.forge, "bus": self.bus, "blobs": self.blobs,
+                "notifier": self.notifier, "skills_repo": self.SKILLS_REPO, "worker": "test-worker",
+                "clock": self.clock, "verify_token": None}
+
+    def run(self, handler: Callable[..., Any], *args: Any, **overrides: Any) -> Any:
+        """Call a handler with the fakes it asks for (by keyword), so a handler that gains or drops a
+        dependency does not break its test."""
+        params = inspect.signature(handler).parameters
+        kwargs = {k: v for k, v in {**self.deps, **overrides}.items() if k in params}
+        return handler(*args, **kwargs)
+
+    def bundle(self, version: str) -> Bundle:
+        tag = ReleaseTag.parse(f"{self.SKILL}-v{version}")
+        return build_bundle(self.forge.read_tree(self.SKILLS_REPO, str(tag), prefix=f"{self.SKILL}/"), tag)
+
+    def add_service(self, svc: world.DemoService) -> Service:
+        service = Service(repo=svc.repo, team=svc.team)
+        rendered = render(self.base.text("files/cloudbuild.yaml"), service)
+        self.forge.add_repo(svc.repo, world.service_files(svc, rendered, self.base.sha256))
+        self.registry.upsert_service(service)
+        self.registry.set_service_skill(svc.repo, self.SKILL, "2.0.0")
+        return service
+
+    def tag_release(self) -> str:
+        """The platform team's v2.1.0 commits and tag; the tag's commit sha."""
+        if self.TAG not in self.forge.repos[self.SKILLS_REPO].tags:
+            *notes, last = world.V2_1_COMMITS
+            for i, message in enumerate(notes):
+                self.forge.push(self.SKILLS_REPO, {f"{self.SKILL}/CHANGES-{i}.md": message + "\n"}, message)
+            self.forge.push(self.SKILLS_REPO, world.skill_files("2.1.0", world.CLOUDBUILD_V2_1), last)
+            self.forge.tag(self.SKILLS_REPO, self.TAG)
+        return self.forge.resolve_ref(self.SKILLS_REPO, self.TAG)
+
+    def record_release(self, severity: Severity = Severity.MINOR, reasons: tuple[str, ...] = ()) -> Release:
+        sha = self.tag_release()
+        bundle = self.bundle("2.1.0")
+        uri, digest = store_bundle(bundle, self.blobs)
+        release, _ = self.registry.record_release(Release(
+            skill=self.SKILL, version="2.1.0", previous_version="2.0.0", severity=severity, tag=self.TAG,
+            commit_sha=sha, bundle_uri=uri, bundle_sha256=digest, reasons=reasons,
+            breaking=severity is Severity.MAJOR))
+        return release
+
+    def open_pr(self, release: Release, repo: str, *, labels: Sequence[str] = ("skills-update",)) -> FakePull:
+        """What generate-pr leaves behind: the update branch, its PR and the item in `pr_open`."""
+        assert release.id is not None
+        self.registry.ensure_rollout_item(release.id, repo)
+        service = self.registry.get_service(repo)
+        assert service is not None
+        new = render(world.CLOUDBUILD_V2_1, service)
+        opened = self.forge.open_update_pr(
+            repo, branch=self.BRANCH, base="main", title=f"[Skills] Update {self.SKILL} to v2.1.0", body="",
+            files={".cloudbuild/cloudbuild.yaml": new}, commit_message="update", labels=labels)
+        self.registry.transition(release.id, repo, RolloutState.PR_OPEN, pr_number=opened.number, pr_url=opened.url)
+        return self.forge.pull(repo, opened.number)
