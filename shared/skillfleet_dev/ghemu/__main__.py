@@ -24,9 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hook", action="append", default=[], help="webhook URL (repeatable)")
     parser.add_argument("--bot-login", default="skillfleet[bot]", help="login the token acts as")
     parser.add_argument("--no-rate-limits", action="store_true", help="disable primary and secondary limits")
+    parser.add_argument("--lazy-mergeable", action="store_true",
+                        help="GitHub's lazy PR mergeable: null on the first GET after the PR or its branches moved")
     args = parser.parse_args(argv)
 
-    emu = GitHubEmulator(args.root, args.token, args.webhook_secret, bot_login=args.bot_login, port=args.port)
+    emu = GitHubEmulator(args.root, args.token, args.webhook_secret, bot_login=args.bot_login, port=args.port,
+                         lazy_mergeable=args.lazy_mergeable)
     if args.no_rate_limits:
         emu.disable_rate_limits()
     for url in args.hook:

@@ -18,7 +18,8 @@ Body = dict[str, Any]
 
 def _repo(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
     return 201, {"id": emu.create_repo(b["full_name"], b.get("files", {}), b.get("default_branch", "main"),
-                                       owner_team=b.get("owner_team"), private=bool(b.get("private", False)))}
+                                       owner_team=b.get("owner_team"), private=bool(b.get("private", False)),
+                                       ci=b.get("ci"))}
 
 
 def _commit(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
@@ -32,7 +33,34 @@ def _tag(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
 
 
 def _protect(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
-    emu.protect_branch(b["full_name"], b.get("branch"), required_approvals=int(b.get("required_approvals", 1)))
+    emu.protect_branch(b["full_name"], b.get("branch"), required_approvals=int(b.get("required_approvals", 1)),
+                       required_checks=b.get("required_checks"))
+    return 200, {}
+
+
+def _ci(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
+    delay = b.get("delay")
+    emu.set_ci(b["full_name"], b.get("outcome"), delay=float(delay) if delay is not None else None,
+               conclusion=b.get("conclusion", "success"))
+    return 200, {}
+
+
+def _advance(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
+    return 200, {"completed": emu.advance_ci(b["full_name"], sha=b.get("sha"), conclusion=b.get("conclusion"))}
+
+
+def _status(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
+    return 201, {"id": emu.set_status(b["full_name"], b["sha"], b["state"], context=b.get("context", "default"),
+                                      description=b.get("description"), target_url=b.get("target_url"),
+                                      as_user=b.get("as_user", "ghemu-admin"))}
+
+
+def _suites(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
+    return 200, emu.check_suites(b["full_name"], b.get("ref"))
+
+
+def _mergeable(emu: GitHubEmulator, b: Body) -> tuple[int, Any]:
+    emu.set_lazy_mergeable(bool(b.get("lazy", True)))
     return 200, {}
 
 
@@ -103,7 +131,8 @@ _TABLE: dict[tuple[str, str], Callable[[GitHubEmulator, Body], tuple[int, Any]]]
     ("POST", "/faults"): _fault, ("DELETE", "/faults"): _clear_faults, ("GET", "/requests"): _requests,
     ("DELETE", "/requests"): _reset_requests, ("POST", "/pulls/merge"): _act("merge"),
     ("POST", "/pulls/close"): _act("close"), ("POST", "/pulls/comment"): _act("comment"),
-    ("POST", "/pulls/review"): _act("review"),
+    ("POST", "/pulls/review"): _act("review"), ("PUT", "/ci"): _ci, ("POST", "/ci/advance"): _advance,
+    ("POST", "/statuses"): _status, ("POST", "/check-suites"): _suites, ("PUT", "/mergeable"): _mergeable,
 }
 
 

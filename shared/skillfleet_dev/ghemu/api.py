@@ -73,21 +73,25 @@ class Route:
     template: str
     regex: re.Pattern[str]
     handler: Handler
+    reserved: re.Pattern[str] | None = None
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
-        if method != self.method:
+        if method != self.method or (self.reserved is not None and self.reserved.search(path)):
             return None
         found = self.regex.fullmatch(path)
         return {k: unquote(v) for k, v in found.groupdict().items()} if found else None
 
 
-def route(method: str, template: str, handler: Handler) -> Route:
-    """`{name}` matches one path segment, `{name+}` one or more, `{name*}` zero or more."""
+def route(method: str, template: str, handler: Handler, *, reserved: tuple[str, ...] = ()) -> Route:
+    """`{name}` matches one path segment, `{name+}` one or more, `{name*}` zero or more. A path ending
+    in one of the `reserved` segments (GitHub's sub-resources, e.g. `commits/{ref}/status`) never
+    matches, so a multi-segment parameter cannot swallow a route the emulator lacks."""
     parts = re.split(r"\{(\w+)([+*]?)\}", template)
     pattern = re.escape(parts[0])
     for name, mod, literal in zip(parts[1::3], parts[2::3], parts[3::3]):
         pattern += f"(?P<{name}>{_SEGMENT[mod]})" + re.escape(literal)
-    return Route(method, template, re.compile(pattern), handler)
+    refuse = re.compile(f"/(?:{'|'.join(map(re.escape, reserved))})$") if reserved else None
+    return Route(method, template, re.compile(pattern), handler, refuse)
 
 
 _SEGMENT = {"": "[^/]+", "+": ".+", "*": ".*"}

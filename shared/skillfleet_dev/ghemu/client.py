@@ -38,10 +38,10 @@ class RemoteEmulator:
         return json.loads(raw) if raw else None
 
     def create_repo(self, full_name: str, files: Mapping[str, str], default_branch: str = "main", *,
-                    owner_team: str | None = None, private: bool = False) -> int:
+                    owner_team: str | None = None, private: bool = False, ci: str | None = None) -> int:
         return int(self._call("POST", "/repos", {"full_name": full_name, "files": dict(files),
                                                  "default_branch": default_branch, "owner_team": owner_team,
-                                                 "private": private})["id"])
+                                                 "private": private, "ci": ci})["id"])
 
     def commit(self, full_name: str, branch: str, files: Mapping[str, str], message: str, *,
                delete: Sequence[str] = (), as_user: str = "ghemu-admin") -> str:
@@ -52,9 +52,34 @@ class RemoteEmulator:
     def create_tag(self, full_name: str, tag: str, ref: str | None = None) -> str:
         return str(self._call("POST", "/tags", {"full_name": full_name, "tag": tag, "ref": ref})["sha"])
 
-    def protect_branch(self, full_name: str, branch: str | None = None, *, required_approvals: int = 1) -> None:
+    def protect_branch(self, full_name: str, branch: str | None = None, *, required_approvals: int = 1,
+                       required_checks: Sequence[str] | None = None) -> None:
         self._call("POST", "/protection", {"full_name": full_name, "branch": branch,
-                                           "required_approvals": required_approvals})
+                                           "required_approvals": required_approvals,
+                                           "required_checks": None if required_checks is None
+                                           else list(required_checks)})
+
+    def set_ci(self, full_name: str, outcome: str | None, *, delay: float | None = None,
+               conclusion: str = "success") -> None:
+        self._call("PUT", "/ci", {"full_name": full_name, "outcome": outcome, "delay": delay,
+                                  "conclusion": conclusion})
+
+    def advance_ci(self, full_name: str, *, sha: str | None = None, conclusion: str | None = None) -> int:
+        return int(self._call("POST", "/ci/advance", {"full_name": full_name, "sha": sha,
+                                                      "conclusion": conclusion})["completed"])
+
+    def set_status(self, full_name: str, sha: str, state: str, *, context: str = "default",
+                   description: str | None = None, target_url: str | None = None,
+                   as_user: str = "ghemu-admin") -> int:
+        return int(self._call("POST", "/statuses", {"full_name": full_name, "sha": sha, "state": state,
+                                                    "context": context, "description": description,
+                                                    "target_url": target_url, "as_user": as_user})["id"])
+
+    def check_suites(self, full_name: str, ref: str | None = None) -> list[dict[str, Any]]:
+        return list(self._call("POST", "/check-suites", {"full_name": full_name, "ref": ref}))
+
+    def set_lazy_mergeable(self, lazy: bool = True) -> None:
+        self._call("PUT", "/mergeable", {"lazy": lazy})
 
     def add_token(self, token: str, login: str) -> None:
         self._call("POST", "/tokens", {"token": token, "login": login})

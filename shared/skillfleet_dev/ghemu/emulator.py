@@ -7,7 +7,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from . import admin_http, ops_pulls, ops_reviews
+from . import admin_http, ops_checks, ops_pulls, ops_reviews
 from .hub import Hub
 from .limits import Fault, FaultInjector, RateLimiter, RateLimits, RequestLog, RequestRecord
 from .ops_refs import commit_files, push
@@ -26,9 +26,11 @@ class GitHubEmulator:
     """
 
     def __init__(self, root: Path, token: str, webhook_secret: str | None = None, *,
-                 bot_login: str = "skillfleet[bot]", port: int = 0, rate_limits: RateLimits | None = None) -> None:
+                 bot_login: str = "skillfleet[bot]", port: int = 0, rate_limits: RateLimits | None = None,
+                 lazy_mergeable: bool = False) -> None:
         self.root = Path(root)
         self.hub = Hub(self.root, bot_login, webhook_secret)
+        self.hub.lazy_mergeable = lazy_mergeable
         self._tokens = {token: bot_login}
         self._limiter = RateLimiter(rate_limits)
         self._faults = FaultInjector()
@@ -50,6 +52,8 @@ class GitHubEmulator:
         return self.hub.base_url
 
     def stop(self) -> None:
+        for timer in self.hub.timers:
+            timer.cancel()
         self.hub.dispatcher.flush(timeout=5)
         self.hub.dispatcher.stop()
         if self._server is not None:
@@ -80,10 +84,13 @@ class GitHubEmulator:
 
     # --- seeding -------------------------------------------------------------------------
     def create_repo(self, full_name: str, files: Mapping[str, str | bytes], default_branch: str = "main", *,
-                    owner_team: str | None = None, private: bool = False, message: str = "Initial commit") -> int:
+                    owner_team: str | None = None, private: bool = False, message: str = "Initial commit",
+                    ci: str | None = None) -> int:
         """A repository with one commit holding `files`; with owner_team and no CODEOWNERS file, a
-        `.github/CODEOWNERS` making `@owner/owner_team` own everything."""
+        `.github/CODEOWNERS` making `@owner/owner_team` own everything; `ci` as in set_ci (from the
+        first commit on)."""
         repo = self.hub.add_repo(full_name, default_branch=default_branch, private=private, owner_team=owner_team)
+        ops_checks.configure(repo, ci)
         seeded = dict(files)
         if owner_team and not any(p.endswith("CODEOWNERS") for p in seeded):
             seeded[".github/CODEOWNERS"] = f"* @{repo.owner}/{owner_team}\n"
@@ -115,14 +122,54 @@ class GitHubEmulator:
         push(self.hub, repo, f"refs/tags/{tag}", sha, actor=as_user, create_only=True)
         return sha
 
-    def protect_branch(self, full_name: str, branch: str | None = None, *, required_approvals: int = 1) -> None:
-        """A protection rule requiring approving reviews (0 removes it)."""
+    def protect_branch(self, full_name: str, branch: str | None = None, *, required_approvals: int = 1,
+                       required_checks: Sequence[str] | None = None) -> None:
+        """A protection rule requiring approving reviews (0 removes it) and, when given, check runs or
+        status contexts by name that must pass on a PR's head before it merges ([] removes them)."""
         repo = self.hub.repo_by_name(full_name)
         name = branch or repo.default_branch
         if required_approvals > 0:
             repo.protection[name] = required_approvals
         else:
             repo.protection.pop(name, None)
+        if required_checks is not None:
+            if required_checks:
+                repo.required_checks[name] = list(required_checks)
+            else:
+                repo.required_checks.pop(name, None)
+
+    # --- CI: check suites, check runs, commit statuses -----------------------------------
+    def set_ci(self, full_name: str, outcome: str | None, *, delay: float | None = None,
+               conclusion: str = "success") -> None:
+        """The CI that runs on every branch push: None (no CI, no suites: the default), "pass", "fail",
+        "pending" (stays in progress) or "slow" (completes with `conclusion` after `delay` seconds, or
+        on advance_ci when delay is None). See skillfleet_dev.ghemu.ops_checks."""
+        ops_checks.configure(self.hub.repo_by_name(full_name), outcome, delay=delay, conclusion=conclusion)
+
+    def advance_ci(self, full_name: str, *, sha: str | None = None, conclusion: str | None = None) -> int:
+        """Complete unfinished CI suites (of `sha` if given) now: slow ones with their planned
+        conclusion, any with `conclusion` when given. Returns how many completed."""
+        return ops_checks.advance(self.hub, self.hub.repo_by_name(full_name), sha=sha, conclusion=conclusion)
+
+    def set_status(self, full_name: str, sha: str, state: str, *, context: str = "default",
+                   description: str | None = None, target_url: str | None = None, as_user: str = ADMIN) -> int:
+        """A commit status (error | failure | pending | success), as an external CI posts it."""
+        repo = self.hub.repo_by_name(full_name)
+        return ops_checks.create_status(self.hub, repo, as_user, sha, {
+            "state": state, "context": context, "description": description, "target_url": target_url}).id
+
+    def check_suites(self, full_name: str, ref: str | None = None) -> list[dict[str, Any]]:
+        """Suites (id, app, head_branch, head_sha, status, conclusion) of `ref`, or of every commit."""
+        repo = self.hub.repo_by_name(full_name)
+        sha = repo.git.resolve(ref) if ref else None
+        return [{"id": s.id, "app": s.app, "head_branch": s.head_branch, "head_sha": s.head_sha,
+                 "status": s.status, "conclusion": s.conclusion} for s in repo.check_suites.values()
+                if ref is None or s.head_sha == sha]
+
+    def set_lazy_mergeable(self, lazy: bool = True) -> None:
+        """GitHub's lazy `mergeable`: a GET of a PR answers null ("unknown") the first time after it
+        opened or its head or base moved, the computed value on later GETs. Off by default."""
+        self.hub.lazy_mergeable = lazy
 
     # --- webhooks ------------------------------------------------------------------------
     def add_hook(self, target: str | Sink, secret: str | None = None, events: Iterable[str] = ("*",)) -> int:

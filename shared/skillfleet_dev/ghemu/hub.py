@@ -27,6 +27,8 @@ class Hub:
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
         self._shapes: Shapes | None = None
+        self.lazy_mergeable = False   # GitHub's lazy `mergeable` (null on the first GET), opt-in
+        self.timers: list[threading.Timer] = []   # slow CI completions still to come
         self.user(bot_login, "Bot" if bot_login.endswith("[bot]") else "User")
 
     # --- identities ----------------------------------------------------------------------

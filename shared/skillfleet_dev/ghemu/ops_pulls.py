@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import codeowners
+from . import codeowners, ops_checks
 from .hub import Hub
 from .ops_refs import push
 from .shapes_pull import PullFacts
@@ -64,12 +64,17 @@ def request_code_owners(repo: Repo, pr: Pull) -> None:
             pr.requested_reviewers.append(name)
 
 
-def facts(repo: Repo, pr: Pull, *, merge: bool) -> PullFacts:
+def facts(repo: Repo, pr: Pull, *, merge: bool, lazy: bool = False) -> PullFacts:
+    """`merge` computes mergeability; with `lazy` (GitHub's way) only when it was asked for before at
+    the same head and base: the first ask answers null and starts the computation."""
     base_sha = repo.branch_sha(pr.base_ref)
     if base_sha is None or not pr.head_sha:
         return PullFacts()
     merge_base = repo.git.merge_base(base_sha, pr.head_sha) or base_sha
     files = repo.git.diff_numstat(merge_base, pr.head_sha) if not pr.merged else []
+    if merge and lazy and pr.state == "open" and pr.mergeable_asked != (pr.head_sha, base_sha):
+        pr.mergeable_asked = (pr.head_sha, base_sha)
+        merge = False
     mergeable, state = mergeability(repo, pr) if merge and pr.state == "open" else (None, "unknown")
     return PullFacts(mergeable, state, repo.git.count_commits(merge_base, pr.head_sha),
                      sum(a for _, a, _ in files), sum(d for _, _, d in files), len(files))
@@ -81,8 +86,10 @@ def mergeability(repo: Repo, pr: Pull) -> tuple[bool, str]:
         return False, "dirty"
     if pr.draft:
         return True, "draft"
-    if unmet_protection(repo, pr):
+    if unmet_protection(repo, pr) or ops_checks.unmet_required(repo, pr):
         return True, "blocked"
+    if ops_checks.unstable(repo, pr.head_sha):
+        return True, "unstable"
     return True, "clean"
 
 
@@ -119,7 +126,7 @@ def merge_pull(hub: Hub, repo: Repo, pr: Pull, actor: str, *, method: str = "mer
         result = repo.git.merge_trees(base_sha, pr.head_sha)
         if not result.clean:
             raise ApiError(405, "Pull Request is not mergeable")
-        blocked = unmet_protection(repo, pr)
+        blocked = unmet_protection(repo, pr) or ops_checks.unmet_required(repo, pr)
         if blocked and not override:
             raise ApiError(405, blocked)
         new = _merge_commit(hub, repo, pr, actor, method, base_sha, result.tree, title, message)
@@ -188,7 +195,8 @@ def enable_auto_merge(hub: Hub, repo: Repo, pr: Pull, actor: str, method: str, *
 
 def maybe_auto_merge(hub: Hub, repo: Repo, pr: Pull) -> None:
     """Merge on behalf of whoever enabled auto-merge once nothing blocks it any more."""
-    if pr.auto_merge is None or pr.state != "open" or mergeability(repo, pr)[1] != "clean":
+    # failing checks that are not required do not hold an auto-merge back ("unstable"), as on GitHub
+    if pr.auto_merge is None or pr.state != "open" or mergeability(repo, pr)[1] not in ("clean", "unstable"):
         return
     am = pr.auto_merge
     merge_pull(hub, repo, pr, str(am["enabled_by"]), method=str(am["merge_method"]),

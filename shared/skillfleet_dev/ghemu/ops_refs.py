@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from . import ops_checks
 from .gitstore import ZERO_SHA, Change, CommitInfo
 from .hub import Hub
 from .shapes import Json, person
@@ -66,6 +67,8 @@ def _after_push(hub: Hub, repo: Repo, ref: str, old: str | None, new: str | None
         hub.emit("delete", repo, actor, lambda: {"ref": short, "ref_type": ref_type, "pusher_type": "user"})
     if ref_type == "branch":
         _update_pulls(hub, repo, short, old, new, actor)
+        if new is not None:
+            ops_checks.on_push(hub, repo, short, old, new, actor)
 
 
 def _update_pulls(hub: Hub, repo: Repo, branch: str, old: str | None, new: str | None, actor: str) -> None:

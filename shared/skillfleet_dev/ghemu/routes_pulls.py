@@ -17,8 +17,8 @@ P = R + "/pulls/{number}"
 ISSUE = R + "/issues/{number}"
 
 
-def _full(req: Request, repo: Repo, pr: Pull, *, merge: bool = True) -> dict[str, Any]:
-    return pull_shape(req.hub.shapes, repo, pr, ops_pulls.facts(repo, pr, merge=merge))
+def _full(req: Request, repo: Repo, pr: Pull, *, merge: bool = True, lazy: bool = False) -> dict[str, Any]:
+    return pull_shape(req.hub.shapes, repo, pr, ops_pulls.facts(repo, pr, merge=merge, lazy=lazy))
 
 
 def list_pulls(req: Request) -> Response:
@@ -48,7 +48,7 @@ def create_pull(req: Request) -> Response:
 
 def get_pull(req: Request) -> Response:
     repo, pr = req.pull()
-    return Response(200, _full(req, repo, pr))
+    return Response(200, _full(req, repo, pr, lazy=req.hub.lazy_mergeable))
 
 
 def edit_pull(req: Request) -> Response:

@@ -8,6 +8,11 @@ from .gitstore import EMPTY_TREE
 from .state import ApiError, Label, Repo, invalid, not_found
 
 R = "/repos/{owner}/{repo}"
+# GitHub's routes under commits/{ref}/ and branches/{branch}/: never part of a ref the emulator resolves
+COMMIT_SUBRESOURCES = ("check-suites", "check-runs", "status", "statuses", "pulls", "comments",
+                       "branches-where-head")
+BRANCH_SUBRESOURCES = ("protection", "rename", "required_status_checks", "required_pull_request_reviews",
+                       "restrictions", "enforce_admins", "required_signatures", "contexts")
 _SETTINGS = ("allow_auto_merge", "allow_merge_commit", "allow_squash_merge", "allow_rebase_merge",
              "delete_branch_on_merge", "private")
 
@@ -170,11 +175,11 @@ ROUTES: list[Route] = [
     route("PATCH", R, edit_repo),
     route("GET", f"{R}/contents/{{path*}}", get_contents),
     route("GET", f"{R}/commits", list_commits),
-    route("GET", f"{R}/commits/{{ref+}}", get_commit),
+    route("GET", f"{R}/commits/{{ref+}}", get_commit, reserved=COMMIT_SUBRESOURCES),
     route("GET", f"{R}/compare/{{basehead+}}", compare),
     route("GET", f"{R}/tags", list_tags),
     route("GET", f"{R}/branches", list_branches),
-    route("GET", f"{R}/branches/{{branch+}}", get_branch),
+    route("GET", f"{R}/branches/{{branch+}}", get_branch, reserved=BRANCH_SUBRESOURCES),
     route("GET", f"{R}/labels", list_labels),
     route("POST", f"{R}/labels", create_label),
     route("GET", f"{R}/labels/{{name}}", get_label),

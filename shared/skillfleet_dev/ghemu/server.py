@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from . import graphql, routes_git, routes_pulls, routes_repo
+from . import graphql, routes_checks, routes_git, routes_pulls, routes_repo
 from .api import Request, Response, Route, route
 from .gitstore import GitError
 from .hub import Hub
@@ -39,8 +39,8 @@ class App:
                  log: RequestLog, admin: AdminHandler | None = None) -> None:
         self.hub, self.tokens, self.limiter, self.faults, self.log = hub, tokens, limiter, faults, log
         self.admin = admin
-        self.routes: list[Route] = [*routes_git.ROUTES, *routes_repo.ROUTES, *routes_pulls.ROUTES,
-                                    *graphql.ROUTES, route("GET", "/rate_limit", self._rate_limit)]
+        self.routes: list[Route] = [*routes_checks.ROUTES, *routes_git.ROUTES, *routes_repo.ROUTES,
+                                    *routes_pulls.ROUTES, *graphql.ROUTES, route("GET", "/rate_limit", self._rate_limit)]
 
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], data: bytes) -> Raw:
         started, t0 = time.time(), time.perf_counter()

@@ -88,6 +88,9 @@ class Pull:
     reviews: list[Review] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     auto_merge: dict[str, object] | None = None
+    # (head sha, base sha) mergeability was last asked for: GitHub computes it lazily, so the first
+    # GET after the PR opened or either side moved answers `mergeable: null`
+    mergeable_asked: tuple[str, str] | None = None
 
     @property
     def node_id(self) -> str:
@@ -96,6 +99,50 @@ class Pull:
     @property
     def merged(self) -> bool:
         return self.merged_at is not None
+
+
+@dataclass
+class CheckRun:
+    id: int
+    suite_id: int
+    name: str
+    head_sha: str
+    app: str                      # login of the app that owns the run (its suite's app)
+    status: str = "queued"        # queued | in_progress | completed (| waiting | requested | pending)
+    conclusion: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    external_id: str = ""
+    details_url: str | None = None
+    output: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class CheckSuite:
+    id: int
+    app: str
+    head_branch: str | None
+    head_sha: str
+    before: str | None
+    created_at: str
+    updated_at: str
+    status: str = "queued"        # queued | in_progress | completed
+    conclusion: str | None = None
+    runs: list[int] = field(default_factory=list)
+    planned: str | None = None    # the conclusion the emulated CI reaches when it completes
+
+
+@dataclass
+class Status:
+    id: int
+    sha: str
+    state: str                    # error | failure | pending | success
+    context: str
+    description: str | None
+    target_url: str | None
+    creator: str
+    created_at: str
+    updated_at: str
 
 
 @dataclass
@@ -129,6 +176,15 @@ class Repo:
     labels: dict[str, Label] = field(default_factory=dict)  # lower-case name -> label
     pulls: dict[int, Pull] = field(default_factory=dict)
     next_number: int = 1
+    # emulated CI on every branch push: None (no CI: no suites), pass, fail, pending or slow
+    ci: str | None = None
+    ci_delay: float | None = None      # slow: seconds until the suite completes (None: on advance only)
+    ci_conclusion: str = "success"     # slow: the conclusion it completes with
+    # branch -> check run names / status contexts that must succeed before a merge (protection)
+    required_checks: dict[str, list[str]] = field(default_factory=dict)
+    check_suites: dict[int, CheckSuite] = field(default_factory=dict)
+    check_runs: dict[int, CheckRun] = field(default_factory=dict)
+    statuses: list[Status] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
