@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
-from skillfleet.skills.validate import validate_skill
+from skillfleet.skills.folder import validate_skill
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from skillfleet.skills.folder import validate_skill
 from skillfleet.skills.report import Limits
-from skillfleet.skills.validate import validate_skill
 
 SKILL_MD = """---
 name: demo

@@ -19,6 +19,7 @@ from ..domain.errors import UserError
 from ..domain.durations import parse_duration
 from ..runtime.settings import Settings
 from ..skills import gitops, render
+from ..skills.folder import validate_skill
 from ..skills.promote import (
     ProductionConflict,
     PromoteOptions,
@@ -28,7 +29,7 @@ from ..skills.promote import (
     promote,
 )
 from ..skills.staging import DEFAULT_SLA, check_stale, list_staged
-from ..skills.validate import TEST_TIMEOUT_SECONDS, validate_skill
+from ..skills.test_script import TEST_TIMEOUT_SECONDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT, EXIT_CANCELLED = 0, 1, 2, 3, 4
 _EPILOG = """exit codes:

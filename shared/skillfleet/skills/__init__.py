@@ -1,4 +1,6 @@
-"""Skills-repo tooling: validate a skill (folder or in-memory tree), staging and promotion.
+"""Skills-repo tooling: validate a skill (in memory: validate.py; a folder: folder.py, which runs
+test.sh through test_script.py), staging and promotion.
 
-Filesystem and process work lives here; the pure rules of the format live in domain/skill.py.
+The rules over a skill's files are rules.py and file_rules.py; the format itself (manifest, path
+rules, bundle) lives in domain/skill/.
 """

@@ -18,9 +18,10 @@ from typing import Any
 from ..domain.errors import SkillfleetError, UserError
 from ..domain.skill.manifest import ManifestError, parse_skill_md
 from . import gitops
+from .folder import validate_skill
 from .report import ValidationReport
 from .staging import DEFAULT_SLA, STAGING, SlaStatus, read_staged, sla_status
-from .validate import TEST_TIMEOUT_SECONDS, validate_skill
+from .test_script import TEST_TIMEOUT_SECONDS
 
 
 class ValidationFailed(UserError):

@@ -99,5 +99,25 @@ class ValidationReport:
         }
 
 
+@dataclass
+class Findings:
+    """Problems collected while checking; every rule adds to one of these and carries on."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def error(self, file: str, message: str, code: str) -> None:
+        self.errors.append(Problem(file, message, code))
+
+    def warn(self, file: str, message: str, code: str) -> None:
+        self.warnings.append(Problem(file, message, code))
+
+    def report(self, manifest: SkillManifest | None, tests: ScriptRun | None, count: int,
+               strict: bool) -> ValidationReport:
+        report = ValidationReport(errors=tuple(self.errors), warnings=tuple(self.warnings),
+                                  manifest=manifest, tests=tests, files_checked=count)
+        return report.as_strict() if strict else report
+
+
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
