@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import functions_framework
 from cloudevents.http import CloudEvent
-from skillfleet.runtime import entry
+from skillfleet import entrypoints
 
 
 @functions_framework.cloud_event
 def drift_scan(cloud_event: CloudEvent) -> None:
-    entry.handle_cloud_event("drift-scan", cloud_event)
+    entrypoints.cloud_event("drift-scan", cloud_event)

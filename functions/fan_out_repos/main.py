@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import functions_framework
 from cloudevents.http import CloudEvent
-from skillfleet.runtime import entry
+from skillfleet import entrypoints
 
 
 @functions_framework.cloud_event
 def fan_out_repos(cloud_event: CloudEvent) -> None:
-    entry.handle_cloud_event("fan-out-repos", cloud_event)
+    entrypoints.cloud_event("fan-out-repos", cloud_event)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import flask
 import functions_framework
-from skillfleet.runtime import entry
+from skillfleet import entrypoints
 
 
 @functions_framework.http
 def github_webhook(request: flask.Request) -> tuple[str, int]:
-    return entry.handle_github_webhook(dict(request.headers), request.get_data(cache=False))
+    return entrypoints.github_webhook(dict(request.headers), request.get_data(cache=False))

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import functions_framework
 from cloudevents.http import CloudEvent
-from skillfleet.runtime import entry
+from skillfleet import entrypoints
 
 
 @functions_framework.cloud_event
 def record_merge(cloud_event: CloudEvent) -> None:
-    entry.handle_cloud_event("record-merge", cloud_event)
+    entrypoints.cloud_event("record-merge", cloud_event)

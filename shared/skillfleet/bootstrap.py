@@ -1,12 +1,21 @@
-"""The one place that wires adapters to handlers (STYLE.md habit 3: a hand-written bootstrap)."""
+"""The one place that wires adapters to handlers (STYLE.md habit 3: a hand-written bootstrap).
+
+- `bootstrap(settings)`: the App of a deployed function (or of any process), every adapter from
+  settings unless passed in.
+- `consumers(app)`: each topic-triggered handler bound to the App.
+- `local(settings)`: the in-process chain (demo, `skillfleet release`, `dlq replay`): the same App and
+  doors, an in-process bus with every consumer subscribed.
+- `webhook(app)` / `dashboard(app)`: the two HTTP doors, with their secret and verifier from the App.
+"""
 from __future__ import annotations
 
 import functools
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import TYPE_CHECKING
 
 from .domain.messages import (
     GitHubEventReceived,
@@ -17,11 +26,28 @@ from .domain.messages import (
     SweepSlas,
     UpdateRepo,
 )
+from .handlers import dashboard as dashboard_handler
 from .handlers import drift_scan, fan_out_repos, generate_pr, record_merge, review_pr, sla_sweep, tag_received
+from .handlers import github_webhook as webhook_handler
 from .ports import BlobStore, Bus, Forge, Notifier, Registry
 from .runtime.delivery import Consumer
 from .runtime.functions import function
 from .runtime.settings import Settings
+
+if TYPE_CHECKING:
+    from .adapters.bus_memory import BusStats, InProcessBus
+
+TagVerifier = Callable[[str, str, str], None]          # (token, tag, sha); raises SignatureError
+CallerVerifier = Callable[[str | None], object]        # (Authorization header); raises SignatureError
+
+
+class FromSettings(Enum):
+    """The default of a door: built from settings (pass None to mean "no check", tests only)."""
+
+    FROM_SETTINGS = "from settings"
+
+
+FROM_SETTINGS = FromSettings.FROM_SETTINGS
 
 
 @dataclass
@@ -32,21 +58,27 @@ class App:
     blobs: BlobStore
     bus: Bus
     notifier: Notifier | None = None
-    verify_tag_token: Callable[[str, str, str], None] | None = None
+    verify_tag_token: TagVerifier | None = None     # tag-received: GitHub Actions OIDC
+    verify_caller: CallerVerifier | None = None     # adoption-dashboard: Google ID token
 
 
-def bootstrap(settings: Settings, **overrides: Any) -> App:
-    """Build the App from settings; any adapter can be passed in instead (tests, demo)."""
-    registry = overrides.get("registry") or _registry(settings)
+def bootstrap(
+    settings: Settings, *, registry: Registry | None = None, forge: Forge | None = None,
+    blobs: BlobStore | None = None, bus: Bus | None = None, notifier: Notifier | None = None,
+    verify_tag_token: TagVerifier | None | FromSettings = FROM_SETTINGS,
+    verify_caller: CallerVerifier | None | FromSettings = FROM_SETTINGS,
+) -> App:
+    """Build the App from settings; any adapter can be passed in instead (tests, the local chain)."""
+    registry = registry or _registry(settings)
     return App(
         settings=settings,
         registry=registry,
-        forge=overrides.get("forge") or _forge(settings),
-        blobs=overrides.get("blobs") or _blobs(settings),
-        bus=overrides.get("bus") or _bus(settings, registry),
-        notifier=overrides.get("notifier") or _notifier(settings),
-        verify_tag_token=overrides["verify_tag_token"] if "verify_tag_token" in overrides
-        else _tag_verifier(settings),
+        forge=forge or _forge(settings),
+        blobs=blobs or _blobs(settings),
+        bus=bus or _bus(settings, registry),
+        notifier=notifier or _notifier(settings),
+        verify_tag_token=_tag_verifier(settings) if verify_tag_token is FROM_SETTINGS else verify_tag_token,
+        verify_caller=_caller_verifier(settings) if verify_caller is FROM_SETTINGS else verify_caller,
     )
 
 
@@ -84,6 +116,54 @@ def _consumer(name: str, accepts: type, handle: Callable[..., None]) -> Consumer
     return Consumer(name=name, topic=topic, handle=handle, accepts=(accepts,))
 
 
+@dataclass
+class LocalApp:
+    """The chain in this process: `app.bus` is `bus`, an in-process bus every consumer listens on."""
+
+    app: App
+    bus: InProcessBus
+
+    def drain(self, *, progress: Callable[[BusStats], None] | None = None) -> BusStats:
+        """Deliver everything published so far, and what that publishes, retries included."""
+        return self.bus.drain(progress=progress)
+
+    def webhook(self, headers: Mapping[str, str], body: bytes) -> webhook_handler.Reply:
+        return webhook(self.app)(headers, body)
+
+
+def local(
+    settings: Settings, *, registry: Registry | None = None, forge: Forge | None = None,
+    blobs: BlobStore | None = None, notifier: Notifier | None = None,
+) -> LocalApp:
+    """The in-process chain with the same doors as the deployed functions (the tag verifier from
+    settings, OIDC included): for the demo, `skillfleet release` and `skillfleet dlq replay`."""
+    from .adapters.bus_memory import InProcessBus
+
+    registry = registry or _registry(settings)
+    bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
+    app = bootstrap(settings, registry=registry, forge=forge, blobs=blobs, bus=bus, notifier=notifier)
+    for consumer in consumers(app):
+        bus.subscribe(consumer)
+    return LocalApp(app=app, bus=bus)
+
+
+def webhook(app: App) -> Callable[[Mapping[str, str], bytes], webhook_handler.Reply]:
+    """github-webhook's door: GitHub's signature checked with the configured secret."""
+    secret = app.settings.webhook_secret
+
+    def handle(headers: Mapping[str, str], body: bytes) -> webhook_handler.Reply:
+        if secret is None:
+            return webhook_handler.Reply(500, "webhook secret is not configured (SKILLFLEET_WEBHOOK_SECRET)")
+        return webhook_handler.handle(headers, body, secret=secret.get_secret_value().encode(),
+                                      registry=app.registry, bus=app.bus)
+    return handle
+
+
+def dashboard(app: App) -> Callable[[str, str, Mapping[str, str], str | None], dashboard_handler.Reply]:
+    """adoption-dashboard's door: the caller's Google ID token checked when settings ask for it."""
+    return functools.partial(dashboard_handler.handle, registry=app.registry, verify=app.verify_caller)
+
+
 def _registry(settings: Settings) -> Registry:
     from .adapters.registry import connect_registry
     return connect_registry(settings)
@@ -119,7 +199,7 @@ def _notifier(settings: Settings) -> Notifier:
     return ConsoleNotifier()
 
 
-def _tag_verifier(settings: Settings) -> Callable[[str, str, str], None] | None:
+def _tag_verifier(settings: Settings) -> TagVerifier | None:
     if not settings.require_oidc:
         return None
     from .adapters.oidc import GitHubActionsVerifier
@@ -133,3 +213,12 @@ def _tag_verifier(settings: Settings) -> Callable[[str, str, str], None] | None:
         verifier.verify(token, tag=tag, sha=sha or None)
 
     return verify
+
+
+def _caller_verifier(settings: Settings) -> CallerVerifier | None:
+    if not (settings.push_audience and settings.push_service_account):
+        return None
+    from .adapters.oidc import GoogleOidcVerifier
+    # built once per App: its JWKS cache lives as long as the instance
+    return GoogleOidcVerifier(audience=settings.push_audience,
+                              service_account_email=settings.push_service_account).verify_header

@@ -13,8 +13,8 @@ import pytest
 from skillfleet.adapters.bus_pubsub import PubSubBus
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet.adapters.registry import PostgresRegistry, connect_registry
-from skillfleet_dev.devstack.stack import DevStack, StackConfig
 from skillfleet.runtime.settings import Settings
+from skillfleet_dev.devstack.stack import DevStack, StackConfig
 from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 ROOT = Path(__file__).resolve().parents[2]

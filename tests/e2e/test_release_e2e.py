@@ -19,14 +19,14 @@ from skillfleet.adapters.bus_pubsub import PubSubBus
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet.adapters.registry import PostgresRegistry
 from skillfleet.cli.main import main
-from skillfleet_dev.demo import world
-from skillfleet_dev.devstack.stack import DevStack
 from skillfleet.domain.apply import render
 from skillfleet.domain.messages import SkillTagPushed, Topic, UpdateRepo, encode
 from skillfleet.domain.model import RolloutItem, RolloutState, Service
 from skillfleet.domain.versioning import ReleaseTag
 from skillfleet.handlers.bundles import build_bundle
 from skillfleet.ports import DeadLetter
+from skillfleet_dev.demo import world
+from skillfleet_dev.devstack.stack import DevStack
 from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 pytestmark = pytest.mark.e2e

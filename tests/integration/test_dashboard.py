@@ -2,17 +2,16 @@
 over a real registry, behind Google ID tokens when the function is configured for them."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from functions_framework import create_app
+from skillfleet import entrypoints
 from skillfleet.adapters.blob_local import LocalBlobStore
 from skillfleet.adapters.bus_memory import InProcessBus
 from skillfleet.adapters.oidc import GoogleOidcVerifier
-from skillfleet.bootstrap import bootstrap
+from skillfleet.bootstrap import FROM_SETTINGS, bootstrap
 from skillfleet.domain.model import Release, RolloutState, Service, Severity
-from skillfleet.runtime import entry
 from skillfleet_dev.testing.oidc_issuer import OidcIssuer
 
 pytestmark = pytest.mark.integration
@@ -41,15 +40,18 @@ def seed(registry):
 
 @pytest.fixture
 def client_for(registry, settings, tmp_path):
-    def make(**overrides):
+    def make(*, certs_url=None, **overrides):
         s = settings.model_copy(update={"require_oidc": False, **overrides})
-        entry.reset(bootstrap(s, registry=registry, bus=InProcessBus(registry=registry),
-                              blobs=LocalBlobStore(tmp_path / "blobs"), verify_tag_token=None))
+        # Google's certificate endpoint cannot be reached from here: with certs_url, the local issuer's
+        verify = GoogleOidcVerifier(audience=s.push_audience, service_account_email=s.push_service_account,
+                                    certs_url=certs_url).verify_header if certs_url else FROM_SETTINGS
+        entrypoints.reset(bootstrap(s, registry=registry, bus=InProcessBus(registry=registry),
+                                    blobs=LocalBlobStore(tmp_path / "blobs"), verify_caller=verify))
         return create_app("adoption_dashboard", str(SOURCE), "http").test_client()
 
     seed(registry)
     yield make
-    entry.reset(None)
+    entrypoints.reset(None)
 
 
 def test_the_page_shows_adoption_overall_and_per_team_with_everything_escaped(client_for):
@@ -74,14 +76,22 @@ def test_the_json_api_answers_per_skill_and_for_all_skills(client_for):
     assert client.post("/").status_code == 405 and client.get("/elsewhere").status_code == 404
 
 
-def test_with_an_audience_configured_only_the_allowed_google_identity_gets_in(client_for, monkeypatch):
+def test_bootstrap_builds_the_callers_verifier_from_settings(client_for):
     client = client_for(push_audience=AUD, push_service_account=VIEWER)
+    assert entrypoints.app().verify_caller is not None
     assert client.get("/").status_code == 401
     assert client.get("/", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+
+
+def test_without_an_audience_the_page_is_open_behind_iam_alone(client_for):
+    client_for()
+    assert entrypoints.app().verify_caller is None
+
+
+def test_with_an_audience_configured_only_the_allowed_google_identity_gets_in(client_for):
     with OidcIssuer(issuer="https://accounts.google.com") as google:
-        # Google's certificate endpoint cannot be reached from here: the verifier reads the local one
-        monkeypatch.setattr(sys.modules["main"], "_verifier", lambda aud, sa: GoogleOidcVerifier(
-            audience=aud, service_account_email=sa, certs_url=google.jwks_url))
+        client = client_for(push_audience=AUD, push_service_account=VIEWER, certs_url=google.jwks_url)
+        assert client.get("/").status_code == 401
         ok = google.mint(google.google_claims(audience=AUD, email=VIEWER))
         stranger = google.mint(google.google_claims(audience=AUD, email="someone@else.iam.gserviceaccount.com"))
         assert client.get("/", headers={"Authorization": f"Bearer {ok}"}).status_code == 200

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 from skillfleet.cli.main import main
+from skillfleet.domain.messages import GitHubEventReceived, encode
 from skillfleet_dev.devstack import topology
 from skillfleet_dev.devstack.pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
-from skillfleet.domain.messages import GitHubEventReceived, encode
 
 pytestmark = pytest.mark.integration
 PROJECT = "dlq-test"

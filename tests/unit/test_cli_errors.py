@@ -1,6 +1,5 @@
 """A user mistake gets one clear line and exit 2, never a traceback."""
 import pytest
-
 from skillfleet.cli.main import main
 
 

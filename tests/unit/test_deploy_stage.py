@@ -141,7 +141,7 @@ def test_deploy_stage_ships_only_the_product(tmp_path, capsys):
     for spec in FUNCTIONS:
         package = out / spec.module / "skillfleet"
         sources = list(package.rglob("*.py"))
-        assert (package / "runtime" / "entry.py").is_file() and (package / "adapters" / "migrations").is_dir()
+        assert (package / "entrypoints.py").is_file() and (package / "adapters" / "migrations").is_dir()
         shipped = {p.relative_to(package).parts[0] for p in sources}
         assert not shipped & set(_DEV_MODULES), f"{spec.name} ships {shipped & set(_DEV_MODULES)}"
         for source in sources:

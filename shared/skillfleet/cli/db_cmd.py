@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from ..adapters.registry import database as db
-from ..runtime.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _migrate(args: argparse.Namespace) -> int:
     """Apply the numbered migrations in order; print each one applied, or that the schema is current."""
-    database = db.open_database(Settings())
+    database = db.open_database(args.settings())
     try:
         applied = database.migrate()
     finally:
@@ -33,12 +32,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _where(args: argparse.Namespace) -> int:
     """Print the database Settings select; starts and connects to nothing."""
-    print(db.describe(Settings()))
+    print(db.describe(args.settings()))
     return 0
 
 
 def _stop(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = args.settings()
     if settings.database_url or settings.cloudsql_instance:
         print(f"nothing to stop: the registry is not embedded ({db.describe(settings)})")
         return 0

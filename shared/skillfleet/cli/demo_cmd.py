@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..runtime.settings import Settings
-
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("demo", help="run a whole release locally (GitHub emulator, embedded PostgreSQL)",
@@ -21,7 +19,7 @@ def _run(args: argparse.Namespace) -> int:
         print("skillfleet demo: --services must be at least 1")
         return 2
     # the demo always runs on embedded defaults, whatever database the environment points at
-    settings = Settings().model_copy(update={"db_name": "skillfleet_demo", "database_url": None,
+    settings = args.settings().model_copy(update={"db_name": "skillfleet_demo", "database_url": None,
                                              "cloudsql_instance": None})
     result = run(settings, services=args.services, seed=args.seed)
     return 0 if result.prs_opened else 1

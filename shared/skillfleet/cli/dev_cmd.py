@@ -13,8 +13,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from ..runtime.settings import Settings
-
 if TYPE_CHECKING:
     from skillfleet_dev.devstack.stack import DevStack
 
@@ -32,9 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _up(args: argparse.Namespace) -> int:
     from skillfleet_dev.devstack.stack import DevStack, StackConfig
+
     from ..infra.loader import repo_root
 
-    settings = Settings()
+    settings = args.settings()
     config = StackConfig(
         state_dir=(args.state_dir or settings.state_dir / "dev").resolve(), repo_root=repo_root(),
         project=args.project, only=tuple(args.only) if args.only else None,

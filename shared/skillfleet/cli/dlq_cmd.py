@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..adapters.dlq_pubsub import original_attributes
+from ..bootstrap import local
 from ..domain.errors import UserError
 from ..domain.messages import MESSAGE_TYPES
 from ..ports import DeadLetter, Registry
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _list(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = args.settings()
     registry = _registry(settings)
     _collect(settings, registry)
     letters = registry.list_dead_letters(include_replayed=args.all)
@@ -50,7 +51,7 @@ def _list(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         raise UserError("name the dead letters to replay (IDs from `skillfleet dlq list`) or pass --all")
-    settings = Settings()
+    settings = args.settings()
     registry = _registry(settings)
     _collect(settings, registry)
     chosen = _choose(registry, args.ids)
@@ -59,15 +60,19 @@ def _replay(args: argparse.Namespace) -> int:
         if d.replayed_at is not None:
             print(f"dead letter {d.id} was already replayed at {d.replayed_at:%Y-%m-%d %H:%M:%S}; not published again")
     if todo:
-        publish = _pubsub_publisher(settings) if settings.bus == "pubsub" else _local_publisher(settings, registry)
+        # locally the chain runs here, now, behind the same doors (tag verifier) as the deployed functions
+        chain = None if settings.bus == "pubsub" else local(settings, registry=registry)
+        publish = _pubsub_publisher(settings) if chain is None else chain.bus.publish_raw
         topics = _topics()
         for d in todo:
             topic = topic_of(d, topics)
             message_id = publish(topic, d.data, original_attributes(d.attributes))
             registry.mark_dead_letter_replayed(d.id)
             print(f"replayed dead letter {d.id} ({d.message_type}) to {topic} as message {message_id}")
-        if settings.bus != "pubsub":
-            print(_drain_local(publish))
+        if chain is not None:
+            stats = chain.drain()
+            print(f"delivered {stats.delivered} message(s): {stats.acked} ok, {stats.rejected} rejected, "
+                  f"{stats.dead_lettered} dead-lettered again")
     return 0
 
 
@@ -78,24 +83,6 @@ def _pubsub_publisher(settings: Settings) -> Publish:
     from ..adapters.bus_pubsub import PubSubBus
 
     return PubSubBus(settings.gcp_project, emulator_host=settings.pubsub_emulator_host).publish_raw
-
-
-def _local_publisher(settings: Settings, registry: Registry) -> Publish:
-    """The in-process bus with every handler subscribed: replay runs the chain here, now."""
-    from ..adapters.bus_memory import InProcessBus
-    from ..bootstrap import bootstrap, consumers
-
-    bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
-    for consumer in consumers(bootstrap(settings, registry=registry, bus=bus, verify_tag_token=None)):
-        bus.subscribe(consumer)
-    return bus.publish_raw
-
-
-def _drain_local(publish: Publish) -> str:
-    bus = publish.__self__  # type: ignore[attr-defined]
-    stats = bus.drain()
-    return (f"delivered {stats.delivered} message(s): {stats.acked} ok, {stats.rejected} rejected, "
-            f"{stats.dead_lettered} dead-lettered again")
 
 
 def _registry(settings: Settings) -> Registry:

@@ -8,7 +8,6 @@ from pathlib import Path
 from ..domain.errors import UserError
 from ..infra import apply_emulator, apply_gcloud, loader, planner, shell
 from ..infra.topology import Topology
-from ..runtime.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,7 +75,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def _apply_emulator(topo: Topology, args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = args.settings()
     host = args.emulator or settings.pubsub_emulator_host
     if not host:
         raise UserError("--emulator HOST:PORT is required (or SKILLFLEET_PUBSUB_EMULATOR_HOST)")

@@ -1,17 +1,23 @@
 """`skillfleet` console script: one small module per command group, wired here.
 
 Each command module exposes `register(subparsers)`; a registered command sets `func(args) -> int`.
+`args.settings()` gives the one Settings of this process, read from the environment on first use
+(so commands that need none, like `merge` and `skills validate`, never read it).
 A UserError/PermanentError prints a clear one-line message and exits 2, never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.util
 import sys
-from typing import Sequence
+from collections.abc import Callable, Sequence
 
-from ..domain.errors import PermanentError, SkillfleetError
+from pydantic import ValidationError
+
+from ..domain.errors import PermanentError, SkillfleetError, UserError
+from ..runtime.settings import Settings
 
 # command modules under skillfleet.cli, in help order
 _COMMANDS = (
@@ -33,12 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None) -> int:
+    """Run one command; `settings` (tests) replaces the environment's."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    args.settings = (lambda: settings) if settings is not None else settings_once()
     try:
         return int(args.func(args) or 0)
     except PermanentError as exc:
@@ -50,6 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skillfleet: interrupted", file=sys.stderr)
         return 130
+
+
+def settings_once() -> Callable[[], Settings]:
+    """The process's Settings, built from the environment on the first call and then reused."""
+    @functools.cache
+    def load() -> Settings:
+        try:
+            return Settings()
+        except ValidationError as exc:
+            problems = "; ".join(f"SKILLFLEET_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                                 for e in exc.errors())
+            raise UserError(f"invalid settings in the environment: {problems}") from None
+    return load
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from pydantic import SecretStr
 
 from .. import reporting
 from ..domain.errors import UserError
@@ -13,30 +16,31 @@ from ..runtime.settings import Settings
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("release", help="release TAG now, in this process (tag-received -> ... -> PRs)",
                        description="Runs tag-received, fan-out-repos and generate-pr in-process with an "
-                                   "in-memory bus. The operator's own GitHub token is the authority here, so "
-                                   "no Actions OIDC token is asked for.")
+                                   "in-memory bus, behind the same doors as the deployed functions: when "
+                                   "settings require OIDC (SKILLFLEET_REQUIRE_OIDC, the default), the tag "
+                                   "needs the skills workflow's GitHub Actions OIDC token.")
     p.add_argument("tag", help="<skill>-v<MAJOR.MINOR.PATCH>, e.g. gcp-nodejs-cicd-v2.1.0")
+    p.add_argument("--oidc-token-file", type=Path, metavar="PATH",
+                   help="file holding the GitHub Actions OIDC token minted for TAG (needed when settings "
+                        "require OIDC)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..adapters.bus_memory import InProcessBus
-    from ..adapters.registry import connect_registry
-    from ..bootstrap import bootstrap, consumers
+    from ..bootstrap import local
 
     tag = ReleaseTag.parse(args.tag)          # a malformed tag fails here, before any I/O
-    settings = Settings()
+    settings: Settings = args.settings()
     if settings.github_token is None:
         raise UserError("no GitHub token: set SKILLFLEET_GITHUB_TOKEN (and SKILLFLEET_GITHUB_URL for GitHub "
                         "Enterprise or the emulator) so skillfleet can read the skills repo and open PRs")
-    registry = connect_registry(settings)
-    bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
-    app = bootstrap(settings, registry=registry, bus=bus, verify_tag_token=None)
-    for consumer in consumers(app):
-        bus.subscribe(consumer)
-    sha = app.forge.resolve_ref(settings.skills_repo, str(tag))
-    bus.publish(SkillTagPushed(repository=settings.skills_repo, tag=str(tag), sha=sha, actor="cli"))
-    stats = bus.drain()
+    token = _oidc_token(args.oidc_token_file, settings)
+    chain = local(settings)
+    registry = chain.app.registry
+    sha = chain.app.forge.resolve_ref(settings.skills_repo, str(tag))
+    chain.bus.publish(SkillTagPushed(repository=settings.skills_repo, tag=str(tag), sha=sha, actor="cli",
+                                     oidc_token=token))
+    stats = chain.drain()
     print(f"delivered {stats.delivered} messages: {stats.acked} ok, {stats.rejected} rejected, "
           f"{stats.dead_lettered} dead-lettered")
     if registry.get_release(tag.skill, str(tag.version)) is None:
@@ -44,3 +48,21 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     print(reporting.adoption_table(registry.adoption(tag.skill, str(tag.version))))
     return 0 if not stats.dead_lettered and not stats.rejected else 1
+
+
+def _oidc_token(path: Path | None, settings: Settings) -> SecretStr | None:
+    """The tag's OIDC token, read before any I/O; refused up front when settings require one."""
+    if path is None:
+        if settings.require_oidc:
+            raise UserError("settings require an OIDC token for release tags (SKILLFLEET_REQUIRE_OIDC is true): "
+                            "pass --oidc-token-file PATH with the skills workflow's GitHub Actions token for "
+                            "this tag, or set SKILLFLEET_REQUIRE_OIDC=false for a local release")
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UserError(f"--oidc-token-file {path}: cannot read it ({exc.strerror}); pass the file that "
+                        "holds the tag's OIDC token") from None
+    if not text:
+        raise UserError(f"--oidc-token-file {path} is empty; it must hold the tag's OIDC token")
+    return SecretStr(text)

@@ -11,7 +11,6 @@ from ..domain import yamlsafe
 from ..domain.errors import UserError
 from ..domain.model import Service
 from ..domain.versioning import Version, validate_skill_name
-from ..runtime.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,7 +67,7 @@ def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
 def _import(args: argparse.Namespace) -> int:
     from ..adapters.registry import connect_registry
     entries = parse_services(args.file)
-    registry = connect_registry(Settings())
+    registry = connect_registry(args.settings())
     for service, skills in entries:
         registry.upsert_service(service)
         for skill, version in skills.items():
@@ -79,7 +78,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from ..adapters.registry import connect_registry
-    registry = connect_registry(Settings())
+    registry = connect_registry(args.settings())
     services = registry.list_services(skill=args.skill, include_opted_out=True)
     skills: dict[str, list[str]] = {}
     for s in registry.service_skills(skill=args.skill):

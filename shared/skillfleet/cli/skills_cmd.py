@@ -17,7 +17,6 @@ from typing import Any, TextIO
 
 from ..domain.errors import UserError
 from ..domain.durations import parse_duration
-from ..runtime.settings import Settings
 from ..skills import gitops, render
 from ..skills.folder import validate_skill
 from ..skills.promote import (
@@ -180,7 +179,7 @@ def _failed(args: argparse.Namespace, payload: dict[str, Any], lines: list[str],
 
 
 def _registry(args: argparse.Namespace) -> Any:
-    settings = Settings()
+    settings = args.settings()
     if not (args.record or settings.database_url):
         return None
     try:

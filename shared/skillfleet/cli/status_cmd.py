@@ -6,7 +6,6 @@ import argparse
 from .. import reporting
 from ..domain.errors import UserError
 from ..domain.versioning import Version, validate_skill_name
-from ..runtime.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _run(args: argparse.Namespace) -> int:
     from ..adapters.registry import connect_registry
     skill = validate_skill_name(args.skill)
-    registry = connect_registry(Settings())
+    registry = connect_registry(args.settings())
     if args.version:
         release = registry.get_release(skill, str(Version.parse(args.version)))
     else:

@@ -15,18 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
 from skillfleet import reporting
 from skillfleet.adapters.blob_local import LocalBlobStore
 from skillfleet.adapters.bus_memory import BusStats, InProcessBus
-from skillfleet.bootstrap import App, bootstrap, consumers
+from skillfleet.bootstrap import App, local
 from skillfleet.domain.apply import render
 from skillfleet.domain.messages import PullRequestOpened, SkillTagPushed, Topic
 from skillfleet.domain.model import RolloutState, Service
 from skillfleet.domain.versioning import ReleaseTag
-from skillfleet.handlers import github_webhook
 from skillfleet.handlers.bundles import build_bundle
 from skillfleet.ports import Forge, Registry
 from skillfleet.runtime.settings import Settings
+
 from . import world
 from .webhook_server import WebhookServer
 
@@ -84,15 +85,11 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
         gh.disable_rate_limits()
         demo_settings = settings.model_copy(update={
             "github_url": f"{gh.url}/api/v3", "skills_repo": world.SKILLS_REPO, "require_oidc": False,
+            "webhook_secret": SecretStr(WEBHOOK_SECRET),
         })
-        bus = InProcessBus(registry=registry, max_attempts=5)
-        app = bootstrap(demo_settings, registry=registry, bus=bus, blobs=LocalBlobStore(root / "blobs"),
-                        forge=_forge(gh.url), verify_tag_token=None)
-        for consumer in consumers(app):
-            bus.subscribe(consumer)
-        secret = WEBHOOK_SECRET.encode()
-        with WebhookServer(lambda h, b: github_webhook.handle(h, b, secret=secret, registry=registry,
-                                                            bus=bus)) as hooks:
+        chain = local(demo_settings, registry=registry, blobs=LocalBlobStore(root / "blobs"), forge=_forge(gh.url))
+        app, bus = chain.app, chain.bus
+        with WebhookServer(chain.webhook) as hooks:
             gh.add_hook(hooks.url, WEBHOOK_SECRET)
             seed_world(gh, app, services, progress)
             _release(gh, app, bus, progress, result)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Self
 
 from skillfleet.handlers.github_webhook import Reply
+
 from ..testing._http import LoopbackServer
 
 Handle = Callable[[dict[str, str], bytes], Reply]

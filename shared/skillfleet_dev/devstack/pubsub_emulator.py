@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from skillfleet.domain.errors import SkillfleetError
+
 from .procs import Proc, free_port
 
 READY_LINE = "Server started"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from skillfleet.runtime.functions import FUNCTIONS, FunctionSpec
+
 from .procs import Proc, free_port
 from .pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 from .registry import registry_pgdata, start_registry, stop_registry

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from skillfleet.infra import loader
-from skillfleet.infra.loader import repo_root, topology_path
 from skillfleet.infra.apply_emulator import Overrides, apply_to_emulator
+from skillfleet.infra.loader import topology_path
 from skillfleet.infra.topology import Topology
 
 DEV_OVERRIDES = Overrides(min_backoff_seconds=1, max_backoff_seconds=2, max_delivery_attempts=5)
