@@ -36,7 +36,7 @@ def test_a_redelivered_release_requests_only_what_still_waits_and_announces_once
     release = fleet.record_release()
     fleet.run(fan_out_repos.handle, released(release))
     first = {m.repo for m in fleet.bus.of_type(UpdateRepo)}
-    done = sorted(first)[0]
+    done = min(first)
     fleet.registry.transition(release.id or 0, done, RolloutState.PR_OPEN, pr_number=1, pr_url="u")
     fleet.run(fan_out_repos.handle, released(release))
     again = [m.repo for m in fleet.bus.of_type(UpdateRepo)][len(first):]
