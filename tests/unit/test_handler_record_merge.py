@@ -1,12 +1,15 @@
 """record-merge through the fakes: a merged skill PR is recorded, a closed one keeps its reason."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fakes import Fleet
-from skillfleet.domain.messages import GitHubEventReceived
+from skillfleet.domain.messages import GitHubEventReceived, Topic
 from skillfleet.domain.model import RolloutState
-from skillfleet.handlers import record_merge
+from skillfleet.domain.signatures import sign
+from skillfleet.handlers import github_webhook, record_merge
+from skillfleet.runtime.delivery import Consumer, Outcome
 
 
 def pr_event(repo: str, number: int, *, action: str = "closed", merged: bool = False,
@@ -61,3 +64,17 @@ def test_a_pr_that_is_not_a_skill_update_is_ignored() -> None:
     repo = fleet.services[0].repo
     fleet.run(record_merge.handle, pr_event(repo, 5, merged=True, branch="feature/login"))
     assert fleet.registry.audit_log() == [] and fleet.registry.service_skills(repo=repo)[0].version == "2.0.0"
+
+
+def test_a_signed_merge_webhook_delivered_over_the_bus_is_recorded() -> None:
+    fleet = Fleet(services=1)
+    release = fleet.record_release()
+    repo = fleet.services[0].repo
+    pr = fleet.open_pr(release, repo)
+    fleet.bus.subscribe(Consumer("record-merge", Topic.GITHUB_EVENTS,
+                                 lambda m: fleet.run(record_merge.handle, m), (GitHubEventReceived,)))
+    body = json.dumps(pr_event(repo, pr.number, merged=True).payload).encode()
+    headers = {"X-Hub-Signature-256": sign(b"s", body), "X-GitHub-Delivery": "d-9", "X-GitHub-Event": "pull_request"}
+    assert fleet.run(github_webhook.handle, headers, body, secret=b"s").status == 202
+    assert fleet.bus.deliver() == [Outcome.ACK]
+    assert [s.version for s in fleet.registry.service_skills(repo=repo)] == ["2.1.0"]
