@@ -141,6 +141,31 @@ def test_each_new_commit_gets_its_own_suite_and_the_pr_follows(emu: GitHubEmulat
     assert _checks(hooks) == CI_STORY * 2
 
 
+def test_a_commit_through_the_contents_api_is_a_push_too(emu: GitHubEmulator,
+                                                          hooks: list[WebhookDelivery]) -> None:
+    emu.set_ci(REPO, "pass")
+    emu.create_branch(REPO, "docs")   # at main's commit, which has no suite: CI runs on it
+    repo = _repo(emu)
+    created = repo.create_file("docs/guide.md", "add guide", "# guide\n", branch="docs")
+    assert created["commit"].sha == emu.branches(REPO)["docs"]
+    assert emu.read_file(REPO, "docs/guide.md", ref="docs") == b"# guide\n"
+    current = repo.get_contents("docs/guide.md", ref="docs")
+    assert not isinstance(current, list)
+    with pytest.raises(GithubException) as stale:
+        repo.update_file("docs/guide.md", "edit", "# v2\n", "0" * 40, branch="docs")
+    assert stale.value.status == 409
+    updated = repo.update_file("docs/guide.md", "edit", "# v2\n", current.sha, branch="docs")
+    assert updated["content"].path == "docs/guide.md"
+    with pytest.raises(GithubException) as missing:
+        repo.create_file("x.txt", "x", "x", branch="no-such-branch")
+    assert missing.value.status == 404
+    emu.flush()
+    suites = emu.check_suites(REPO)
+    assert [(s["head_branch"], s["conclusion"]) for s in suites] == [("docs", "success")] * 3
+    assert suites[-1]["head_sha"] == updated["commit"].sha
+    assert _checks(hooks) == CI_STORY * 3
+
+
 def test_pending_stays_in_progress_until_advanced(emu: GitHubEmulator, hooks: list[WebhookDelivery]) -> None:
     emu.set_ci(REPO, "pending")
     number = _open_pr(emu)

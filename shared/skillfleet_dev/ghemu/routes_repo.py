@@ -1,10 +1,13 @@
 """Repository endpoints: the repo itself, contents, commits, compare, tags, branches, labels, user."""
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from .api import Request, Response, Route, route
 from .gitstore import EMPTY_TREE
+from .ops_refs import commit_files
 from .state import ApiError, Label, Repo, invalid, not_found
 
 R = "/repos/{owner}/{repo}"
@@ -62,6 +65,34 @@ def get_contents(req: Request) -> Response:
     prefix = f"{path}/" if path else ""
     children = [e for p, e in entries.items() if p.startswith(prefix) and "/" not in p[len(prefix):]]
     return Response(200, [shapes.content(repo, e, ref, None) for e in children])
+
+
+def put_contents(req: Request) -> Response:
+    """Create or update one file: one commit on `branch` (a push, so CI and synchronize follow)."""
+    repo = req.repo()
+    body = req.obj()
+    message = req.need("message", resource="Content")
+    try:
+        data = base64.b64decode(req.need("content", resource="Content"), validate=False)
+    except binascii.Error:
+        raise invalid({"resource": "Content", "field": "content", "code": "invalid"}) from None
+    path = req.params["path"].strip("/")
+    branch = str(body.get("branch") or repo.default_branch)
+    with repo.lock:
+        head = repo.branch_sha(branch)
+        if head is None and repo.git.refs:
+            raise ApiError(404, f"Branch {branch} not found")
+        existing = repo.git.tree_entries(repo.git.read_commit(head).tree).get(path) if head else None
+        if existing is not None and body.get("sha") is None:
+            raise invalid(message='Invalid request.\n\n"sha" wasn\'t supplied.')
+        if existing is not None and body.get("sha") != existing.sha:
+            raise ApiError(409, f"{path} does not match {body.get('sha')}")
+        sha = commit_files(req.hub, repo, branch, {path: data}, message, actor=req.login)
+        info = repo.git.read_commit(sha)
+        entry = repo.git.tree_entries(info.tree)[path]
+    shapes = req.hub.shapes
+    return Response(200 if existing else 201, {"content": shapes.content(repo, entry, branch, None),
+                                               "commit": shapes.git_commit(repo, info)})
 
 
 def list_commits(req: Request) -> Response:
@@ -174,6 +205,7 @@ ROUTES: list[Route] = [
     route("GET", R, get_repo),
     route("PATCH", R, edit_repo),
     route("GET", f"{R}/contents/{{path*}}", get_contents),
+    route("PUT", f"{R}/contents/{{path+}}", put_contents),
     route("GET", f"{R}/commits", list_commits),
     route("GET", f"{R}/commits/{{ref+}}", get_commit, reserved=COMMIT_SUBRESOURCES),
     route("GET", f"{R}/compare/{{basehead+}}", compare),
