@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from ..domain.apply import METADATA_PATH, read_metadata, recorded_version, render
 from ..domain.errors import PermanentError
@@ -24,6 +25,7 @@ from ..domain.model import RolloutState, Service, ServiceSkill
 from ..domain.skill.bundle import Bundle
 from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
+from ..runonce import once
 from .bundles import bundle_for_version
 
 _DIGEST_LINES = 40
@@ -105,17 +107,12 @@ def _report(msg: ScanDrift, skill: str, scanned: int, findings: list[Finding], *
         "requested_at": msg.requested_at.isoformat(), "scanned": scanned, "drifted": drifted,
         "findings": [{"repo": f.repo, "file": f.file, "paths": list(f.paths)} for f in findings]})
     key = f"drift:{skill}:{msg.requested_at.isoformat()}"
-    if notifier is None or not findings or not registry.first_time("digest", key):
+    if notifier is None or not findings:
         return
-    try:
-        notifier.send_digest(Digest(
-            title=f"{skill}: drift in {drifted} of {scanned} services", kind="drift", release=skill,
-            counts={"scanned": scanned, "drifted": drifted, "findings": len(findings)},
-            lines=tuple(f.line() for f in findings[:_DIGEST_LINES])))
-    except BaseException:
-        registry.forget("digest", key)
-        raise
-
+    once(registry, "digest", key, partial(notifier.send_digest, Digest(
+        title=f"{skill}: drift in {drifted} of {scanned} services", kind="drift", release=skill,
+        counts={"scanned": scanned, "drifted": drifted, "findings": len(findings)},
+        lines=tuple(f.line() for f in findings[:_DIGEST_LINES]))))
 
 def _remediate(skill: str, entries: list[ServiceSkill], drifted: set[str], *, registry: Registry,
                bus: Bus) -> None:

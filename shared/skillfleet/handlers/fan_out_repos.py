@@ -6,12 +6,15 @@ the policy's gate.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from ..domain.errors import PermanentError
 from ..domain.messages import SkillReleased, UpdateRepo
 from ..domain.model import RolloutState
 from ..domain.rollout import plan_waves
 from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Notifier, Registry
+from ..runonce import once
 from .bundles import policy_of
 
 
@@ -34,15 +37,19 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore
             bus.publish(UpdateRepo(release_id=msg.release_id, skill=msg.skill, version=msg.version,
                                    repo=service.repo, wave=item.wave),
                         correlation_id=f"{msg.skill}-v{msg.version}")
-    if notifier is not None and registry.first_time("digest", f"rollout-started:{msg.skill}@{msg.version}"):
-        per_wave = _count_waves(registry, msg.release_id)
-        notifier.send_digest(Digest(
-            title=f"{msg.skill} v{msg.version} is rolling out", kind="rollout-started",
-            release=f"{msg.skill}@{msg.version}", counts={"services": sum(per_wave.values()), **{
-                f"wave {w}": n for w, n in sorted(per_wave.items())}},
-            lines=(f"severity {msg.severity.value}: {'; '.join(msg.reasons) or 'semver bump'}",),
-        ))
+    if notifier is not None:   # a failed send forgets its key: the redelivery sends it
+        once(registry, "digest", f"rollout-started:{msg.skill}@{msg.version}",
+             partial(_announce, msg, registry, notifier))
 
+
+def _announce(msg: SkillReleased, registry: Registry, notifier: Notifier) -> None:
+    per_wave = _count_waves(registry, msg.release_id)
+    notifier.send_digest(Digest(
+        title=f"{msg.skill} v{msg.version} is rolling out", kind="rollout-started",
+        release=f"{msg.skill}@{msg.version}", counts={"services": sum(per_wave.values()), **{
+            f"wave {w}": n for w, n in sorted(per_wave.items())}},
+        lines=(f"severity {msg.severity.value}: {'; '.join(msg.reasons) or 'semver bump'}",),
+    ))
 
 def _count_waves(registry: Registry, release_id: int) -> dict[int, int]:
     counts: dict[int, int] = {}

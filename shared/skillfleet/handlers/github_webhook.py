@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from ..domain.errors import SignatureError
 from ..domain.messages import GitHubEventReceived
 from ..domain.signatures import verify_github_signature
 from ..ports import Bus, Registry
+from ..runonce import once
 from ..runtime import logging as log
 
 
@@ -34,13 +36,10 @@ def handle(headers: Mapping[str, str], body: bytes, *, secret: bytes, registry: 
         return Reply(400, "body is not JSON")
     if not isinstance(payload, dict):
         return Reply(400, "body must be a JSON object")
-    if not registry.first_time("github-delivery", delivery):
-        return Reply(200, f"delivery {delivery} already received; ignored")
     repo = str((payload.get("repository") or {}).get("full_name", ""))
-    try:
-        bus.publish(GitHubEventReceived(delivery_id=delivery, event=event, action=str(payload.get("action", "")),
-                                        repo=repo, payload=payload), correlation_id=delivery)
-    except Exception:
-        registry.forget("github-delivery", delivery)   # let GitHub's redelivery through
-        raise
+    event_msg = GitHubEventReceived(delivery_id=delivery, event=event, action=str(payload.get("action", "")),
+                                    repo=repo, payload=payload)
+    # a failed publish forgets the delivery id, so GitHub's redelivery is let through
+    if not once(registry, "github-delivery", delivery, partial(bus.publish, event_msg, correlation_id=delivery)):
+        return Reply(200, f"delivery {delivery} already received; ignored")
     return Reply(202, "accepted")

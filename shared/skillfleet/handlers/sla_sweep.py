@@ -11,7 +11,7 @@ the same moment. Every side effect is guarded by a registry key, so a repeat is 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +23,7 @@ from ..domain.model import Release, RolloutItem, RolloutState
 from ..domain.policy import Policy
 from ..domain.rollout import is_overdue, next_wave
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
+from ..runonce import once
 from .bundles import policy_of
 
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
@@ -76,24 +77,12 @@ def _chase(release: Release, policy: Policy, items: list[RolloutItem], now: date
         out.overdue += 1
         number = item.pr_number or 0
         key = f"{release.skill}@{release.version}:{item.repo}"
-        if _once(registry, "sla-reminder", f"{key}:{now.date().isoformat()}",
+        if once(registry, "sla-reminder", f"{key}:{now.date().isoformat()}",
                  partial(forge.comment, item.repo, number, _reminder(release, sla, now, escalate))):
             out.reminded += 1
         if escalate:
             out.escalated += 1
-            _once(registry, "sla-escalation", key, partial(forge.add_labels, item.repo, number, [LABEL_ESCALATED]))
-
-
-def _once(registry: Registry, scope: str, key: str, act: Callable[[], None]) -> bool:
-    """Run `act` the first time (scope, key) is seen; forget the key when it fails so a retry redoes it."""
-    if not registry.first_time(scope, key):
-        return False
-    try:
-        act()
-    except BaseException:
-        registry.forget(scope, key)
-        raise
-    return True
+            once(registry, "sla-escalation", key, partial(forge.add_labels, item.repo, number, [LABEL_ESCALATED]))
 
 
 def _reminder(release: Release, sla: timedelta, now: datetime, escalated: bool) -> str:
@@ -135,7 +124,7 @@ def _report(release: Release, now: datetime, out: _Outcome, *, registry: Registr
               "next_wave": out.wave, "next_wave_size": out.wave_size, "at": now.isoformat()}
     registry.audit("sla.sweep", name, detail)
     if notifier is not None:
-        _once(registry, "digest", f"sla:{name}:{now.date().isoformat()}",
+        once(registry, "digest", f"sla:{name}:{now.date().isoformat()}",
               partial(notifier.send_digest, _digest(release, out)))
 
 
