@@ -42,3 +42,22 @@ def test_a_redelivered_release_requests_only_what_still_waits_and_announces_once
     again = [m.repo for m in fleet.bus.of_type(UpdateRepo)][len(first):]
     assert sorted(again) == sorted(first - {done})
     assert len(fleet.registry.list_rollout_items(release.id or 0)) == 3 and len(fleet.notifier.digests) == 1
+
+
+def test_a_digest_that_failed_to_send_is_sent_by_the_redelivery() -> None:
+    fleet = Fleet(services=2)
+    release = fleet.record_release()
+    sent = fleet.notifier.send_digest
+
+    def down(digest: object) -> None:
+        raise ConnectionError("slack is down")
+
+    fleet.notifier.send_digest = down  # type: ignore[method-assign]
+    try:
+        fleet.run(fan_out_repos.handle, released(release))
+    except ConnectionError:
+        pass
+    assert fleet.notifier.digests == []
+    fleet.notifier.send_digest = sent  # type: ignore[method-assign]
+    fleet.run(fan_out_repos.handle, released(release))
+    assert fleet.notifier.kinds() == ["rollout-started"]
