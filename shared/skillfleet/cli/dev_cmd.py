@@ -69,7 +69,8 @@ def _describe(stack: DevStack) -> str:
         *(f"  {name:<18} {path}" for name, path in stack.logs().items()),
         "",
         "point the CLI at it (then e.g. `skillfleet dlq list`):",
-        *(f"  export {k}='{v}'" for k, v in stack.env().items() if k != "SKILLFLEET_REQUIRE_OIDC"),
+        # the stack's doors too (SKILLFLEET_REQUIRE_OIDC): `release` and `dlq replay` check tags as it does
+        *(f"  export {k}='{v}'" for k, v in stack.env().items()),
         "",
         "Ctrl-C stops everything.",
     ]

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..domain.errors import UserError
 from ..domain.durations import parse_duration
+from ..domain.errors import UserError
 from ..skills import gitops, render
 from ..skills.folder import validate_skill
 from ..skills.promote import (
