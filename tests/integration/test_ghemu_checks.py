@@ -345,6 +345,25 @@ def test_required_checks_hold_a_merge_until_green(emu: GitHubEmulator) -> None:
     assert emu.hub.repo_by_name(REPO).required_checks == {}
 
 
+def test_auto_merge_waits_for_required_checks_then_merges(emu: GitHubEmulator,
+                                                          hooks: list[WebhookDelivery]) -> None:
+    emu.set_ci(REPO, "slow")
+    emu.protect_branch(REPO, required_approvals=0, required_checks=["build"])
+    repo = _repo(emu)
+    repo.edit(allow_auto_merge=True)
+    number = _open_pr(emu)
+    repo.get_pull(number).enable_automerge(merge_method="SQUASH")
+    assert not repo.get_pull(number).merged
+    emu.advance_ci(REPO)   # the required check passes: GitHub merges on behalf of who enabled it
+    merged = repo.get_pull(number)
+    assert merged.merged and merged.merged_by.login == "skillfleet[bot]"
+    emu.flush()
+    events = [(d.event, d.action) for d in hooks]
+    # the suite completes, the merge follows (its push to main starts main's own suite)
+    assert events.index(("check_suite", "completed")) < events.index(("pull_request", "closed"))
+    assert [s["status"] for s in emu.check_suites(REPO, "main")] == ["in_progress"]
+
+
 def test_a_required_status_context_counts_and_a_missing_one_blocks(emu: GitHubEmulator) -> None:
     emu.protect_branch(REPO, required_approvals=0, required_checks=["ci/external"])
     number = _open_pr(emu)

@@ -14,6 +14,13 @@ rate limits, fault injection and a request log.
         emu.flush()                                    # wait for webhook deliveries
         emu.request_counts()                           # Counter of "METHOD /route/template"
 
+CI (off by default, like a repository without Actions): `emu.set_ci("acme/svc", "pass")` (or "fail",
+"pending", "slow" with `delay=` / `emu.advance_ci(...)`) makes a check suite and a check run `build`
+on every branch push, with check_suite/check_run webhooks; apps write check runs and commit statuses
+through the REST API; `protect_branch(..., required_checks=["build"])` holds merges until they pass
+(skillfleet_dev.ghemu.ops_checks). `GitHubEmulator(..., lazy_mergeable=True)` answers a PR's
+`mergeable` as GitHub does: null on the first GET after the PR or its branches moved.
+
 As a process: `python -m skillfleet_dev.ghemu --root DIR --port N --token T` (admin API under /_emu/,
 client: skillfleet_dev.ghemu.client.RemoteEmulator).
 """

@@ -61,7 +61,7 @@ def on_push(hub: Hub, repo: Repo, branch: str, old: str | None, new: str, actor:
     elif repo.ci == "slow" and repo.ci_delay is not None:
         timer = threading.Timer(repo.ci_delay, _complete_later, (hub, repo, cs.id, actor))
         timer.daemon = True
-        hub.timers.append(timer)
+        hub.timers[:] = [t for t in hub.timers if t.is_alive()] + [timer]
         timer.start()
 
 
