@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fakes import FakePull, Fleet
+from skillfleet.domain.errors import TransientError
 from skillfleet.domain.messages import GitHubEventReceived, PullRequestOpened
 from skillfleet.domain.model import Release, Severity
 from skillfleet.handlers import review_pr
@@ -68,3 +70,14 @@ def test_when_branch_protection_refuses_the_merge_people_are_asked() -> None:
     fleet.run(review_pr.on_pr_opened, opened(release, pr))
     fleet.run(review_pr.on_github_event, suite(fleet, pr, "success"))
     assert not pr.merged and HUMAN in pr.labels
+
+
+def test_a_pr_whose_mergeability_github_has_not_computed_is_never_merged_as_clean() -> None:
+    fleet, _, pr = open_one()
+    pr.mergeable = None                                                  # GitHub: "not computed yet"
+    with pytest.raises(TransientError, match="not yet computed"):
+        fleet.run(review_pr.on_github_event, suite(fleet, pr, "success"))
+    assert not pr.merged
+    pr.mergeable = False                                                 # computed: it conflicts
+    fleet.run(review_pr.on_github_event, suite(fleet, pr, "success"))
+    assert not pr.merged and ELIGIBLE not in pr.labels

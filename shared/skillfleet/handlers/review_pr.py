@@ -15,13 +15,13 @@ instead of merging unchecked code).
 """
 from __future__ import annotations
 
-from ..domain.errors import PermanentError, UserError
+from ..domain.errors import PermanentError, TransientError, UserError
 from ..domain.labels import LABEL_HUMAN
 from ..domain.messages import GitHubEventReceived, PullRequestOpened
 from ..domain.model import Release, RolloutItem, RolloutState
 from ..domain.review import CheckResult, Checks, Decision, check_result, checks_from, decide
 from ..domain.versioning import BRANCH_PREFIX, ReleaseTag
-from ..ports import BlobStore, Forge, Registry
+from ..ports import BlobStore, Forge, PullRequestInfo, Registry
 from .bundles import policy_of
 
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
@@ -48,13 +48,24 @@ def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forg
     item = _item(registry, result)
     if item is None or item.state not in _OPEN or item.pr_number is None:
         return   # the PR is not open yet (pr-opened will read the recorded result) or is done
-    pr = forge.get_pull(result.repo, item.pr_number)
+    pr = _settled(forge, result.repo, item.pr_number)
     if pr.state != "open" or pr.merged:
         return
     conflicts = 1 if item.state is RolloutState.CONFLICT or pr.mergeable is False else 0
     decision = decide(policy_of(_release(registry, item), blobs), draft=pr.draft, conflicts=conflicts,
                       checks=result.checks, labels=pr.labels)
     _act(decision, result.repo, item.pr_number, result.sha, registry=registry, forge=forge)
+
+
+def _settled(forge: Forge, repo: str, number: int) -> PullRequestInfo:
+    """The PR once GitHub knows whether it merges cleanly. GitHub computes `mergeable` lazily: null
+    means "not yet", never "clean". Ask once more, then leave it to the redelivery."""
+    for _ in range(2):
+        pr = forge.get_pull(repo, number)
+        if pr.mergeable is not None or pr.state != "open" or pr.merged:
+            return pr
+    raise TransientError(f"{repo}#{number}: GitHub has not yet computed whether the PR merges cleanly; "
+                         "the event is retried")
 
 
 def recorded_checks(registry: Registry, repo: str, branch: str) -> tuple[Checks, str]:
