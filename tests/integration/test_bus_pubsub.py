@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from skillfleet.adapters.bus_pubsub import PubSubBus
-from skillfleet_dev.devstack.procs import free_port
-from skillfleet_dev.devstack.pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 from skillfleet.domain.errors import TransientError
 from skillfleet.domain.messages import Topic, UpdateRepo, decode
+from skillfleet_dev.devstack.procs import free_port
+from skillfleet_dev.devstack.pubsub_emulator import Emulator, EmulatorAdmin, start_emulator
 
 pytestmark = [
     pytest.mark.integration,

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from skillfleet.adapters.blob_local import LocalBlobStore
 from skillfleet.adapters.bus_memory import InProcessBus
 from skillfleet.bootstrap import bootstrap, consumers
-from skillfleet_dev.demo import world
-from skillfleet_dev.demo.run import TOKEN, WEBHOOK_SECRET, release_tag, seed_world
-from skillfleet_dev.demo.webhook_server import WebhookServer
 from skillfleet.domain.messages import SkillTagPushed
 from skillfleet.domain.model import RolloutState
 from skillfleet.domain.signatures import sign
-from skillfleet_dev.ghemu import GitHubEmulator
 from skillfleet.handlers import github_webhook
+from skillfleet_dev.demo import world
+from skillfleet_dev.demo.run import TOKEN, WEBHOOK_SECRET, release_tag, seed_world
+from skillfleet_dev.demo.webhook_server import WebhookServer
+from skillfleet_dev.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration
 TAG = "gcp-nodejs-cicd-v2.1.0"

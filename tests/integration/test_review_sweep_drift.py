@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from skillfleet_dev.demo import world
-from skillfleet_dev.demo.run import WEBHOOK_SECRET
 from skillfleet.domain.apply import render
 from skillfleet.domain.messages import ScanDrift, SweepSlas
 from skillfleet.domain.model import RolloutState, Service
 from skillfleet.domain.signatures import sign
 from skillfleet.handlers import github_webhook, review_pr
 from skillfleet.handlers.bundles import bundle_for_version
+from skillfleet_dev.demo import world
+from skillfleet_dev.demo.run import WEBHOOK_SECRET
 from skillfleet_dev.testing.slack_server import SlackServer
 from test_chain import World  # the chain's world, reused (tests/integration is on sys.path)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skillfleet_dev.devstack import topology
 from skillfleet.infra.apply_emulator import desired_calls
 from skillfleet.runtime.functions import FUNCTIONS
+from skillfleet_dev.devstack import topology
 
 ROOT = Path(__file__).resolve().parents[2]
 

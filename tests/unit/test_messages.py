@@ -1,11 +1,21 @@
 import json
 
 import pytest
-
+from pydantic import ValidationError
 from skillfleet.domain.errors import PermanentError
-from skillfleet.domain.messages import (MESSAGE_TYPES, GitHubEventReceived, PullRequestOpened, ScanDrift,
-                                        SkillReleased, SkillTagPushed, SweepSlas, Topic, UpdateRepo, decode,
-                                        encode)
+from skillfleet.domain.messages import (
+    MESSAGE_TYPES,
+    GitHubEventReceived,
+    PullRequestOpened,
+    ScanDrift,
+    SkillReleased,
+    SkillTagPushed,
+    SweepSlas,
+    Topic,
+    UpdateRepo,
+    decode,
+    encode,
+)
 from skillfleet.domain.model import Severity
 
 SAMPLES = [
@@ -59,5 +69,5 @@ def test_poison_messages_are_permanent_errors_that_say_why(data, attrs, why):
 
 
 def test_messages_are_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         SAMPLES[2].repo = "other/repo"  # type: ignore[misc]

@@ -1,12 +1,11 @@
 import json
 
+import pytest
 from skillfleet.domain.apply import METADATA_PATH, plan_update, render
 from skillfleet.domain.model import RolloutState, Service, check_transition
 from skillfleet.domain.rollout import plan_waves
 from skillfleet.domain.skill.bundle import Bundle
 from skillfleet.domain.skill.manifest import parse_skill_md
-
-import pytest
 
 SVC = Service(repo="acme/payments-api", team="payments")
 MD = """---

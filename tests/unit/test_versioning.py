@@ -1,5 +1,4 @@
 import pytest
-
 from skillfleet.domain.errors import UserError
 from skillfleet.domain.versioning import Bump, ReleaseTag, Version
 

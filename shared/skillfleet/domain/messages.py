@@ -7,8 +7,9 @@ PermanentError (a poison message is acked and recorded, never a crash loop).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Any, ClassVar, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -32,7 +33,7 @@ class Topic:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Message(BaseModel):

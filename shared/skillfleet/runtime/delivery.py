@@ -8,9 +8,9 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Mapping
 
 from ..domain.errors import PermanentError
 from ..domain.messages import Message, decode
