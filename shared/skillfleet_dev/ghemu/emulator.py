@@ -7,7 +7,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from . import admin_http, ops_checks, ops_pulls, ops_reviews
+from . import admin_http, ops_checks, ops_pulls, ops_reviews, ops_statuses
 from .hub import Hub
 from .limits import Fault, FaultInjector, RateLimiter, RateLimits, RequestLog, RequestRecord
 from .ops_refs import commit_files, push
@@ -155,7 +155,7 @@ class GitHubEmulator:
                    description: str | None = None, target_url: str | None = None, as_user: str = ADMIN) -> int:
         """A commit status (error | failure | pending | success), as an external CI posts it."""
         repo = self.hub.repo_by_name(full_name)
-        return ops_checks.create_status(self.hub, repo, as_user, sha, {
+        return ops_statuses.create_status(self.hub, repo, as_user, sha, {
             "state": state, "context": context, "description": description, "target_url": target_url}).id
 
     def check_suites(self, full_name: str, ref: str | None = None) -> list[dict[str, Any]]:

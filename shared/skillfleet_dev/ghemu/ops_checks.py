@@ -1,4 +1,4 @@
-"""Check suites, check runs and commit statuses: an emulated CI on every branch push, the Checks API
+"""Check suites and check runs: an emulated CI on every branch push, the Checks API
 that apps write to, and what mergeability and protection read from them.
 
 A repository's CI is off until configured (like a repository without Actions). Configured, every
@@ -10,7 +10,7 @@ check run `build`:
 - `slow`: they complete with `ci_conclusion` after `ci_delay` seconds, or on `advance`.
 
 Webhooks, in GitHub's order: check_suite `requested` (what the App behind the suite receives),
-check_run `created`, check_run `completed`, check_suite `completed`; `status` for commit statuses.
+check_run `created`, check_run `completed`, check_suite `completed`. Commit statuses: ops_statuses.py.
 """
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from typing import Any
 
 from . import shapes_checks
 from .hub import Hub
+from .ops_statuses import combined, statuses_of
 from .shapes_checks import CI_APP, app_slug
-from .state import ApiError, CheckRun, CheckSuite, Pull, Repo, Status, invalid, now_iso
+from .state import ApiError, CheckRun, CheckSuite, Pull, Repo, invalid, now_iso
 
 OUTCOMES = ("pass", "fail", "pending", "slow")
 RUN_STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
 CONCLUSIONS = ("action_required", "cancelled", "timed_out", "failure", "stale", "success", "neutral", "skipped")
-STATUS_STATES = ("error", "failure", "pending", "success")
 _GREEN = ("success", "neutral", "skipped")
 CI_RUN = "build"
 
@@ -178,58 +178,6 @@ def find_suite(repo: Repo, suite_id: str) -> CheckSuite:
     return cs
 
 
-# --- commit statuses ---------------------------------------------------------------------------
-def create_status(hub: Hub, repo: Repo, login: str, sha: str, body: dict[str, Any]) -> Status:
-    state = body.get("state")
-    if state not in STATUS_STATES:
-        raise invalid({"resource": "Status", "field": "state", "code": "custom",
-                       "message": "state is not included in the list"})
-    with repo.lock:
-        full = repo.git.resolve(sha)
-        if full is None:
-            raise ApiError(422, f"No commit found for SHA: {sha}")
-        stamp = now_iso()
-        description = body.get("description")
-        st = Status(hub.next_id(), full, str(state), str(body.get("context") or "default"),
-                    str(description)[:140] if description is not None else None, body.get("target_url"),
-                    login, stamp, stamp)
-        repo.statuses.append(st)
-        hub.emit("status", repo, login, lambda: _status_payload(hub, repo, st))
-        _after_checks(hub, repo, full)
-        return st
-
-
-def statuses_of(repo: Repo, sha: str) -> list[Status]:
-    """Newest first, as GitHub lists them."""
-    return [s for s in reversed(repo.statuses) if s.sha == sha]
-
-
-def combined(repo: Repo, sha: str) -> tuple[str, list[Status]]:
-    """The combined state and the latest status per context."""
-    latest: dict[str, Status] = {}
-    for st in statuses_of(repo, sha):
-        latest.setdefault(st.context, st)
-    states = [s.state for s in latest.values()]
-    if any(s in ("error", "failure") for s in states):
-        return "failure", list(latest.values())
-    if not states or "pending" in states:
-        return "pending", list(latest.values())
-    return "success", list(latest.values())
-
-
-def _status_payload(hub: Hub, repo: Repo, st: Status) -> dict[str, Any]:
-    s = hub.shapes
-    commit = s.commit(repo, repo.git.read_commit(st.sha))
-    branches = [{"name": r.removeprefix("refs/heads/"), "commit": {"sha": st.sha, "url": f"{s.repo_api(repo)}"
-                                                                 f"/commits/{st.sha}"},
-                 "protected": r.removeprefix("refs/heads/") in repo.protection}
-                for r, v in sorted(repo.git.refs.items()) if v == st.sha and r.startswith("refs/heads/")]
-    return {"id": st.id, "sha": st.sha, "name": repo.full_name, "target_url": st.target_url,
-            "avatar_url": shapes_checks.status(s, repo, st)["avatar_url"], "context": st.context,
-            "description": st.description, "state": st.state, "commit": commit, "branches": branches,
-            "created_at": st.created_at, "updated_at": st.updated_at}
-
-
 # --- what merges read --------------------------------------------------------------------------
 def unmet_required(repo: Repo, pr: Pull) -> str | None:
     """GitHub's 405 message when a required check of the base branch has not passed on the head."""
@@ -294,10 +242,10 @@ def _settle(hub: Hub, repo: Repo, cs: CheckSuite, actor: str, *, emit: bool = Tr
     cs.updated_at = now_iso()
     if emit and cs.status == "completed" and was != "completed":
         _emit_suite(hub, repo, cs, "completed", actor)
-        _after_checks(hub, repo, cs.head_sha)
+        after_checks(hub, repo, cs.head_sha)
 
 
-def _after_checks(hub: Hub, repo: Repo, sha: str) -> None:
+def after_checks(hub: Hub, repo: Repo, sha: str) -> None:
     """A check or status result may be what an auto-merge waited for."""
     from .ops_pulls import maybe_auto_merge  # ops_pulls reads this module's verdicts
 

@@ -1,7 +1,7 @@
 """Checks API (check suites, check runs) and commit statuses."""
 from __future__ import annotations
 
-from . import ops_checks, shapes_checks
+from . import ops_checks, ops_statuses, shapes_checks
 from .api import Request, Response, Route, route
 from .state import ApiError, CheckRun, CheckSuite, Repo
 
@@ -87,7 +87,7 @@ def update_run(req: Request) -> Response:
 
 def create_status(req: Request) -> Response:
     repo = req.repo()
-    st = ops_checks.create_status(req.hub, repo, req.login, req.params["sha"], req.obj())
+    st = ops_statuses.create_status(req.hub, repo, req.login, req.params["sha"], req.obj())
     shape = shapes_checks.status(req.hub.shapes, repo, st)
     return Response(201, shape, {"Location": str(shape["url"])})
 
@@ -95,14 +95,14 @@ def create_status(req: Request) -> Response:
 def list_statuses(req: Request) -> Response:
     repo = req.repo()
     sha = _sha(repo, req.params["ref"])
-    return Response(200, [shapes_checks.status(req.hub.shapes, repo, s) for s in ops_checks.statuses_of(repo, sha)],
+    return Response(200, [shapes_checks.status(req.hub.shapes, repo, s) for s in ops_statuses.statuses_of(repo, sha)],
                     paginate="")
 
 
 def combined_status(req: Request) -> Response:
     repo = req.repo()
     sha = _sha(repo, req.params["ref"])
-    state, latest = ops_checks.combined(repo, sha)
+    state, latest = ops_statuses.combined(repo, sha)
     s = req.hub.shapes
     api = s.repo_api(repo)
     mini = {k: v for k, v in s.repo(repo).items()
