@@ -312,6 +312,26 @@ def test_promote_refuses_an_invalid_skill(repo: Path, capsys: pytest.CaptureFixt
     assert (repo / "staging" / "demo").is_dir() and not (repo / "demo").exists()
 
 
+@pytest.mark.parametrize("rule,secret", [
+    ("aws-access-key", "aws_access_key_id = " + "AKIA" + "IOSFODNN7EXAMPLE\n"),
+    ("github-token", "token: " + "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8\n"),
+    ("private-key", "-----BEGIN " + "PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"),
+])
+def test_promote_refuses_a_skill_with_a_secret_until_it_is_allowlisted(
+        rule: str, secret: str, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (stage(repo) / "files" / "fixture.txt").write_text("# fixture\n" + secret)
+    code, _, err = run(capsys, "promote", "staging/demo", "--auto")
+    assert code == 1 and "error   files/fixture.txt:2: holds what looks like" in err and f"(rule {rule})" in err
+    assert (repo / "staging" / "demo").is_dir() and not (repo / "demo").exists()
+    skill_md = repo / "staging" / "demo" / "SKILL.md"
+    skill_md.write_text(skill_md.read_text().replace("---\n# ", (
+        f"secrets_allowlist:\n  - file: files/fixture.txt\n    rule: {rule}\n"
+        "    reason: fake credential for the promotion test, never valid\n---\n# "), 1))
+    code, _, err = run(capsys, "promote", "staging/demo", "--auto")
+    assert code == 0, err
+    assert (repo / "demo" / "files" / "fixture.txt").is_file()
+
+
 def test_promote_force_skips_validation_loudly(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (stage(repo) / "execute.sh").chmod(0o644)
     code, _, err = run(capsys, "promote", "staging/demo", "--auto", "--force", "--git-commit")

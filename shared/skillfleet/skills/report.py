@@ -12,7 +12,7 @@ MiB = 1024 * 1024
 # problems that make a skill unsafe to touch at all (its test.sh is not run when one is found)
 SAFETY_CODES = frozenset({
     "unsafe-path", "symlink-escape", "destination-workflow", "destination-reserved", "special-file",
-    "file-too-large", "total-too-large", "too-many-files", "yaml-bomb",
+    "file-too-large", "total-too-large", "too-many-files", "yaml-bomb", "secret",
 })
 
 
@@ -28,12 +28,14 @@ class Problem:
     file: str          # path inside the skill, e.g. SKILL.md or files/cloudbuild.yaml
     message: str       # what is wrong; how to fix it
     code: str          # stable identifier for scripts and tests, e.g. unsafe-path
+    line: int | None = None   # 1-based, when the problem is on one line (a secret)
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+        return f"{self.file}{'' if self.line is None else f':{self.line}'}: {self.message}"
 
-    def to_dict(self) -> dict[str, str]:
-        return {"file": self.file, "code": self.code, "message": self.message}
+    def to_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {"file": self.file, "code": self.code, "message": self.message}
+        return out if self.line is None else {**out, "line": self.line}
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,8 @@ class Findings:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
-    def error(self, file: str, message: str, code: str) -> None:
-        self.errors.append(Problem(file, message, code))
+    def error(self, file: str, message: str, code: str, line: int | None = None) -> None:
+        self.errors.append(Problem(file, message, code, line))
 
     def warn(self, file: str, message: str, code: str) -> None:
         self.warnings.append(Problem(file, message, code))

@@ -13,6 +13,7 @@ from ..domain.skill.manifest import KNOWN_KEYS, ManifestError, SkillManifest, ov
 from ..domain.skill.paths import unsafe_path
 from .file_rules import SKILL_MD, check_destinations_unique, check_managed_file
 from .report import Findings, Limits
+from .secret_rules import check_secrets
 from .tree import Tree
 
 SKILL_FOLDER = "(skill folder)"
@@ -33,6 +34,7 @@ def check_tree(
         found.error(SKILL_MD, "is a symlink; commit the file itself in the skill folder", "source-symlink")
         return None
     manifest = _read_manifest(tree, found)
+    check_secrets(tree, manifest, found)     # an unreadable manifest allows nothing: scan anyway
     if manifest is None:
         return None
     _check_identity(manifest, found, expected_name, expected_version)

@@ -32,13 +32,14 @@ from ..errors import UserError
 from ..model import Severity
 from ..policy import PolicyOverride
 from ..versioning import Version, validate_skill_name
+from .allowlist import SecretAllowance
 from .paths import check_owned_pattern, unsafe_path
 
 Strategy = Literal["yaml", "json", "text", "replace"]
 _T = TypeVar("_T")
 KNOWN_KEYS = (
     "name", "version", "description", "author", "tags", "dependencies", "files", "allow_workflows",
-    "severity_matrix", "sla_override", "sla_override_reason", "sla_override_expires",
+    "severity_matrix", "sla_override", "sla_override_reason", "sla_override_expires", "secrets_allowlist",
 )
 
 
@@ -83,6 +84,7 @@ class SkillManifest(BaseModel):
     sla_override: Duration | None = None
     sla_override_reason: str | None = None
     sla_override_expires: datetime | date | None = None
+    secrets_allowlist: tuple[SecretAllowance, ...] = ()
 
     @field_validator("name")
     @classmethod
