@@ -17,8 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import fake_control
+import fake_dashboard
 from skillfleet.adapters.registry import RegistryRefused, UnknownRolloutItem
 from skillfleet.domain.apply import render
+from skillfleet.domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from skillfleet.domain.errors import BlobIntegrityError, PermanentError
 from skillfleet.domain.messages import Message, decode, encode
 from skillfleet.domain.model import (
@@ -33,6 +36,7 @@ from skillfleet.domain.model import (
     Severity,
     check_transition,
 )
+from skillfleet.domain.rollout_control import RolloutControl, RolloutPhase
 from skillfleet.domain.skill.bundle import Bundle
 from skillfleet.domain.versioning import ReleaseTag
 from skillfleet.handlers.bundles import build_bundle, store_bundle
@@ -89,11 +93,14 @@ class _Item:
     lease_expires_at: datetime | None = None
     updated_at: datetime | None = None
     seq: int = 0          # tie-breaker for "most recently updated"
+    merge_sha: str | None = None
+    ci_conclusion: str | None = None
 
     def record(self) -> RolloutItem:
         return RolloutItem(release_id=self.release_id, repo=self.repo, state=self.state, wave=self.wave,
                            pr_number=self.pr_number, pr_url=self.pr_url, reason=self.reason,
-                           attempts=self.attempts, updated_at=self.updated_at)
+                           attempts=self.attempts, updated_at=self.updated_at, merge_sha=self.merge_sha,
+                           ci_conclusion=self.ci_conclusion)
 
 
 class FakeRegistry:
@@ -255,6 +262,23 @@ class FakeRegistry:
         return Adoption(skill=skill, version=version, overall=_adoption_row("all", overall),
                         by_team=tuple(_adoption_row(team, per_team[team]) for team in sorted(per_team)))
 
+    # the dashboard's aggregates (tests/fake_dashboard.py mirrors the SQL)
+    def fleet_overview(self) -> FleetOverview:
+        return fake_dashboard.fleet_overview(self)
+
+    def release_versions(self, skill: str) -> list[str]:
+        return fake_dashboard.release_versions(self, skill)
+
+    def burndown(self, release_id: int) -> list[BurndownPoint]:
+        return fake_dashboard.burndown(self, release_id)
+
+    def time_to_adopt(self, release_id: int) -> TimeToAdopt:
+        return fake_dashboard.time_to_adopt(self, release_id)
+
+    def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
+                      limit: int = 500) -> list[RepoRow]:
+        return fake_dashboard.rollout_repos(self, release_id, team=team, state=state, limit=limit)
+
     # ops: run-once guard, audit, dead letters
     def first_time(self, scope: str, key: str) -> bool:
         with self._lock:
@@ -297,6 +321,30 @@ class FakeRegistry:
             letter = self.dead_letters[dead_letter_id - 1]
             if letter.replayed_at is None:
                 self.dead_letters[dead_letter_id - 1] = replace(letter, replayed_at=self.clock())
+
+    # rollout control (tests/fake_control.py mirrors adapters/registry/control.py)
+    def rollout_control(self, release_id: int) -> RolloutControl:
+        return fake_control.rollout_control(self, release_id)
+
+    def set_rollout_phase(self, release_id: int, phase: RolloutPhase, *, actor: str,
+                          reason: str | None = None) -> bool:
+        return fake_control.set_rollout_phase(self, release_id, phase, actor=actor, reason=reason)
+
+    def open_wave(self, release_id: int, wave: int, *, at: datetime | None, actor: str,
+                  reason: str | None = None, verdict: Mapping[str, Any] | None = None) -> bool:
+        return fake_control.open_wave(self, release_id, wave, at=at, actor=actor, reason=reason, verdict=verdict)
+
+    def set_service_pilot(self, repo: str, pilot: bool) -> None:
+        fake_control.set_service_pilot(self, repo, pilot)
+
+    def yank_release(self, release_id: int, *, actor: str, reason: str | None = None) -> bool:
+        return fake_control.yank_release(self, release_id, actor=actor, reason=reason)
+
+    def record_merge_commit(self, release_id: int, repo: str, sha: str) -> None:
+        fake_control.record_merge_commit(self, release_id, repo, sha)
+
+    def record_post_merge_ci(self, repo: str, sha: str, conclusion: str) -> RolloutItem | None:
+        return fake_control.record_post_merge_ci(self, repo, sha, conclusion)
 
     def close(self) -> None:
         pass
@@ -428,15 +476,23 @@ class FakeForge:
             raise PermanentError(f"{repo} has no branch, tag or commit {ref!r}")
         return sha
 
-    def commit_messages(self, repo: str, base: str, head: str) -> list[str]:
+    def commit_messages(self, repo: str, base: str, head: str, path: str | None = None) -> list[str]:
         self.calls += 1
         r, stop = self._repo(repo), self.resolve_ref(repo, base)
         out: list[str] = []
         sha: str | None = self.resolve_ref(repo, head)
         while sha is not None and sha != stop:
-            out = r.messages[sha] + out
+            if path is None or self._touches(r, sha, path):
+                out = r.messages[sha] + out
             sha = r.parents[sha]
         return out
+
+    @staticmethod
+    def _touches(r: FakeRepo, sha: str, path: str) -> bool:
+        parent = r.parents[sha]
+        before, after = (r.commits[parent] if parent else {}), r.commits[sha]
+        inside = [p for p in {*before, *after} if p == path or p.startswith(path.rstrip("/") + "/")]
+        return any(before.get(p) != after.get(p) for p in inside)
 
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,
@@ -490,6 +546,10 @@ class FakeForge:
     def close_pull(self, repo: str, number: int) -> None:
         self.calls += 1
         self.pull(repo, number).state = "closed"
+
+    def delete_branch(self, repo: str, branch: str) -> bool:
+        self.calls += 1
+        return self._repo(repo).branches.pop(branch, None) is not None
 
     # internals
     def _repo(self, name: str) -> FakeRepo:

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from .domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from .domain.messages import Message
 from .domain.model import Adoption, Release, RolloutItem, RolloutState, Service, ServiceSkill
+from .domain.rollout_control import RolloutControl, RolloutPhase
 
 
 # --- Registry ---------------------------------------------------------------------------------
@@ -73,6 +75,22 @@ class AdoptionStore(Protocol):
     def adoption(self, skill: str, version: str) -> Adoption:
         """Counts per team and overall for skill@version; superseded items do not count."""
         ...
+    def fleet_overview(self) -> FleetOverview:
+        """Every skill: latest release's adoption, versions in use; the releases still rolling out."""
+        ...
+    def release_versions(self, skill: str) -> list[str]:
+        """The recorded versions of a skill, highest first."""
+        ...
+    def burndown(self, release_id: int) -> list[BurndownPoint]:
+        """Items per state over time, from the audited transitions."""
+        ...
+    def time_to_adopt(self, release_id: int) -> TimeToAdopt:
+        """PR opened -> merged, p50/p90/p99 over the release's merged PRs."""
+        ...
+    def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
+                      limit: int = 500) -> list[RepoRow]:
+        """Items with their team by wave then repo, superseded left out; filtered by team and state."""
+        ...
 
 
 class RunOnceGuard(Protocol):
@@ -103,7 +121,28 @@ class OpsStore(RunOnceGuard, Protocol):
     def mark_dead_letter_replayed(self, dead_letter_id: int) -> None: ...
 
 
-class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, Protocol):
+class ControlStore(Protocol):
+    """Rollout control: a release's phase, its waves (each opened once), pilots, yanks, post-merge CI.
+    Every change is audited with who and why."""
+
+    def rollout_control(self, release_id: int) -> RolloutControl: ...
+    def set_rollout_phase(self, release_id: int, phase: RolloutPhase, *, actor: str,
+                          reason: str | None = None) -> bool:
+        """Move the phase (domain.rollout_control.check_phase); False on a repeat."""
+        ...
+    def open_wave(self, release_id: int, wave: int, *, at: datetime | None, actor: str,
+                  reason: str | None = None, verdict: Mapping[str, Any] | None = None) -> bool:
+        """Record the wave as opened; True only for the one caller that opened it."""
+        ...
+    def set_service_pilot(self, repo: str, pilot: bool) -> None: ...
+    def yank_release(self, release_id: int, *, actor: str, reason: str | None = None) -> bool: ...
+    def record_merge_commit(self, release_id: int, repo: str, sha: str) -> None: ...
+    def record_post_merge_ci(self, repo: str, sha: str, conclusion: str) -> RolloutItem | None:
+        """The conclusion of the check suite on a merge commit, kept on the item it merged."""
+        ...
+
+
+class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, Protocol):
     """The whole registry. New code should ask for the narrowest store it uses."""
 
 
@@ -166,8 +205,9 @@ class Forge(Protocol):
     def resolve_ref(self, repo: str, ref: str) -> str:
         """Commit sha of a branch, tag or sha."""
         ...
-    def commit_messages(self, repo: str, base: str, head: str) -> list[str]:
-        """Messages of the commits in base..head (for severity and changelog)."""
+    def commit_messages(self, repo: str, base: str, head: str, path: str | None = None) -> list[str]:
+        """Messages of the commits in base..head (for severity and changelog); with `path`, only
+        the commits that touch that file or folder (one skill's folder in the skills repo)."""
         ...
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,
@@ -185,6 +225,9 @@ class Forge(Protocol):
         or `sha` is no longer the head: the commit that was checked is not the one that would merge)."""
         ...
     def close_pull(self, repo: str, number: int) -> None: ...
+    def delete_branch(self, repo: str, branch: str) -> bool:
+        """Delete a branch; False when it did not exist (a repeat is quiet)."""
+        ...
 
 
 # --- Notifier ---------------------------------------------------------------------------------

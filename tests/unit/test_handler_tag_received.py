@@ -48,3 +48,15 @@ def test_a_token_that_does_not_verify_is_refused() -> None:
     with pytest.raises(SignatureError):
         fleet.run(tag_received.handle, pushed(fleet), verify_token=verify)
     assert fleet.registry.releases == {} and fleet.bus.published == []
+
+
+def test_severity_reads_only_this_skills_commits_and_ignores_scopes_naming_another_skill() -> None:
+    fleet = Fleet(services=1)
+    repo = Fleet.SKILLS_REPO
+    fleet.forge.push(repo, {"other-ci/SKILL.md": "---\nname: other-ci\n---\n"}, "feat: other-ci")
+    fleet.forge.push(repo, {"other-ci/x.yaml": "a: 1\n"}, "feat!: other-ci drops node 16")       # not our folder
+    fleet.forge.push(repo, {f"{Fleet.SKILL}/NOTES.md": "x\n"}, "refactor(other-ci)!: rename everywhere")
+    fleet.run(tag_received.handle, pushed(fleet))
+    release = fleet.registry.get_release(Fleet.SKILL, "2.1.0")
+    assert release is not None and release.severity is Severity.MINOR and not release.breaking
+    assert any("scoped to another skill (other-ci)" in r for r in release.reasons)

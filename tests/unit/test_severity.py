@@ -116,3 +116,26 @@ def test_durations(text: str, expected: timedelta) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="write a number with a unit|longer than zero"):
         parse_duration(text)
+
+
+def test_only_the_changelog_sections_between_the_two_versions_count() -> None:
+    changelog = ("# Changelog\n\n## [Unreleased]\n- BREAKING: later\n\n## [2.0.1] - 2026-02-01\n- fix: typo\n\n"
+                 "## 2.0.0\n### Security\n- CVE-2026-1 fixed\n\n## v1.0.0\n- BREAKING: old layout\n")
+    result = assess("2.0.0", "2.0.1", [], changelog)
+    assert result.severity is Severity.PATCH and not result.breaking
+    assert [e.text for e in result.changelog.entries] == ["typo"]
+    assert assess("1.0.0", "2.0.1", [], changelog).severity is Severity.SECURITY    # both sections count
+
+
+def test_a_changelog_without_version_headings_counts_whole_and_says_so() -> None:
+    result = assess("2.0.0", "2.0.1", [], "- security: pin kaniko")
+    assert result.severity is Severity.SECURITY
+    assert any("no version headings" in r and "## 2.0.1" in r for r in result.reasons)
+
+
+def test_commits_scoped_to_another_skill_are_ignored_and_listed() -> None:
+    commits = ["feat(go-ci)!: drop go 1.20", "fix(node-ci): typo", "fix: shared typo"]
+    result = assess("2.0.0", "2.0.1", commits, "", foreign_scopes={"go-ci"})
+    assert result.severity is Severity.PATCH and not result.breaking
+    assert "ignored 1 commit(s) scoped to another skill (go-ci)" in result.reasons
+    assert assess("2.0.0", "2.0.1", commits, "").severity is Severity.MAJOR

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
+from github import Github, GithubException, GithubRetry, InputGitTreeElement
 from github.GithubException import RateLimitExceededException, UnknownObjectException
 from github.GithubObject import NotSet
 from github.PullRequest import PullRequest
@@ -23,31 +23,16 @@ from pydantic import SecretStr
 
 from ..domain.errors import PermanentError, TransientError
 from ..ports import OpenedPullRequest, PullRequestInfo
+from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
 
 _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
-
-
-class _Counter:
-    n = 0
-
-
-class _CountingToken(Auth.Token):
-    """Token auth that counts requests: PyGithub calls authentication() once per request it sends."""
-
-    def __init__(self, token: str, counter: _Counter) -> None:
-        super().__init__(token)
-        self._counter = counter
-
-    def authentication(self, headers: dict[str, Any]) -> None:
-        self._counter.n += 1
-        super().authentication(headers)
 
 
 class _CountingRetry(GithubRetry):
     """GithubRetry that counts each resend and refuses to sleep longer than max_rate_limit_wait."""
 
-    def __init__(self, counter: _Counter | None = None, **kwargs: Any) -> None:
-        self._counter = counter or _Counter()
+    def __init__(self, counter: Counter | None = None, **kwargs: Any) -> None:
+        self._counter = counter or Counter()
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> _CountingRetry:
@@ -71,8 +56,9 @@ class GitHubForge:
     def __init__(self, base_url: str, token: str | SecretStr, *, throttle: bool = True,
                  seconds_between_requests: float = 0.25, seconds_between_writes: float = 1.0,
                  retries: int = 3, backoff_factor: float = 0.5, max_rate_limit_wait: float = 60.0,
-                 timeout: int = 15) -> None:
+                 timeout: int = 15, app: AppCredentials | None = None) -> None:
         self._base_url = base_url.rstrip("/")
+        self._installations = Installations(self._base_url, app, timeout=timeout) if app else None
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
         self._spacing = (seconds_between_requests, seconds_between_writes) if throttle else (0.0, 0.0)
         self._retry: dict[str, Any] = {
@@ -86,32 +72,52 @@ class GitHubForge:
         return f"GitHubForge(base_url={self._base_url!r}, token=SecretStr('**********'))"
 
     # --- clients and counting ------------------------------------------------------------
-    def _client(self) -> tuple[Github, _Counter]:
-        if getattr(self._local, "client", None) is None:
-            counter = _Counter()
-            self._local.counter = counter
-            self._local.client = Github(
-                base_url=self._base_url, auth=_CountingToken(self._token.get_secret_value(), counter),
-                lazy=True, per_page=100, timeout=self._timeout,
+    def _counter(self) -> Counter:
+        if getattr(self._local, "counter", None) is None:
+            self._local.counter, self._local.clients = Counter(), {}
+        counter: Counter = self._local.counter
+        return counter
+
+    def _client(self, owner: str = "") -> Github:
+        """This thread's client for `owner` (an App has one installation, one token, per org)."""
+        counter = self._counter()
+        key = owner.lower() if self._installations else ""
+        clients: dict[str, Github] = self._local.clients
+        if key not in clients:
+            auth = (InstallationToken(self._installations, owner, counter) if self._installations
+                    else CountingToken(self._token.get_secret_value(), counter))
+            clients[key] = Github(
+                base_url=self._base_url, auth=auth, lazy=True, per_page=100, timeout=self._timeout,
                 retry=_CountingRetry(counter, **self._retry),
                 seconds_between_requests=self._spacing[0], seconds_between_writes=self._spacing[1])
-        return self._local.client, self._local.counter
+        return clients[key]
 
     def _repo(self, full_name: str) -> Repository:
-        return self._client()[0].get_repo(full_name)
+        return self._client(full_name.partition("/")[0]).get_repo(full_name)
 
     @property
     def requests_made(self) -> int:
-        """HTTP requests this thread's client has sent so far (retries included)."""
-        return self._client()[1].n
+        """HTTP requests this thread's clients have sent so far (retries included)."""
+        return self._counter().n
+
+    @contextmanager
+    def _mapped(self, repo: str, doing: str) -> Iterator[None]:
+        try:
+            with _mapped(repo, doing):
+                yield
+        except TransientError as exc:
+            cause = exc.__cause__
+            if self._installations and isinstance(cause, GithubException) and cause.status == 401:
+                self._installations.drop(repo.partition("/")[0])   # expired or revoked: mint anew
+            raise
 
     # --- reading -------------------------------------------------------------------------
     def default_branch(self, repo: str) -> str:
-        with _mapped(repo, "reading the default branch"):
+        with self._mapped(repo, "reading the default branch"):
             return str(self._repo(repo).default_branch)
 
     def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
-        with _mapped(repo, f"reading {len(paths)} file(s)"):
+        with self._mapped(repo, f"reading {len(paths)} file(s)"):
             gh = self._repo(repo)
             found = {p: _file_text(gh, p, ref) for p in paths}
             if paths and all(v is None for v in found.values()):
@@ -119,7 +125,7 @@ class GitHubForge:
             return found
 
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
-        with _mapped(repo, f"reading {prefix or '/'} at {ref}"):
+        with self._mapped(repo, f"reading {prefix or '/'} at {ref}"):
             gh = self._repo(repo)
             base = prefix.strip("/") + "/" if prefix.strip("/") else ""
             tree = gh.get_git_tree(ref, recursive=True)
@@ -127,19 +133,27 @@ class GitHubForge:
                     for e in tree.tree if e.type == "blob" and e.path.startswith(base)}
 
     def resolve_ref(self, repo: str, ref: str) -> str:
-        with _mapped(repo, f"resolving {ref}"):
+        with self._mapped(repo, f"resolving {ref}"):
             return str(self._repo(repo).get_commit(ref).raw_data["sha"])  # raw_data: a lazy .sha echoes ref
 
-    def commit_messages(self, repo: str, base: str, head: str) -> list[str]:
-        with _mapped(repo, f"listing commits {base}..{head}"):
-            return [c.commit.message for c in self._repo(repo).compare(base, head).commits]
+    def commit_messages(self, repo: str, base: str, head: str, path: str | None = None) -> list[str]:
+        with self._mapped(repo, f"listing commits {base}..{head}"):
+            commits = self._repo(repo).compare(base, head).commits
+            if path is None:
+                return [c.commit.message for c in commits]
+            between, touching = {c.sha for c in commits}, set()
+            for c in self._repo(repo).get_commits(sha=head, path=path):   # newest first
+                if c.sha not in between:
+                    break   # reached the history before `base`
+                touching.add(c.sha)
+            return [c.commit.message for c in commits if c.sha in touching]
 
     def get_pull(self, repo: str, number: int) -> PullRequestInfo:
-        with _mapped(repo, f"reading PR #{number}"):
+        with self._mapped(repo, f"reading PR #{number}"):
             return _info(self._repo(repo).get_pull(number))
 
     def last_comment(self, repo: str, number: int) -> str | None:
-        with _mapped(repo, f"reading comments of #{number}"):
+        with self._mapped(repo, f"reading comments of #{number}"):
             bodies = [c.body for c in self._repo(repo).get_issue(number).get_comments()]
             return bodies[-1] if bodies else None
 
@@ -149,7 +163,7 @@ class GitHubForge:
         commit_message: str, labels: Sequence[str] = (), draft: bool = False,
     ) -> OpenedPullRequest:
         start = self.requests_made
-        with _mapped(repo, f"opening the update PR from {branch}"):
+        with self._mapped(repo, f"opening the update PR from {branch}"):
             gh = self._repo(repo)
             base_commit = gh.get_git_commit(gh.get_git_ref(f"heads/{base}").object.sha)
             tree = gh.create_git_tree(
@@ -164,18 +178,18 @@ class GitHubForge:
                                      draft=bool(pr.draft), api_calls=self.requests_made - start)
 
     def comment(self, repo: str, number: int, body: str) -> None:
-        with _mapped(repo, f"commenting on #{number}"):
+        with self._mapped(repo, f"commenting on #{number}"):
             self._repo(repo).get_issue(number).create_comment(body)
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
         if labels:
-            with _mapped(repo, f"labelling #{number}"):
+            with self._mapped(repo, f"labelling #{number}"):
                 self._repo(repo).get_issue(number).add_to_labels(*labels)
 
     def merge_pull(self, repo: str, number: int, *, method: str = "merge", sha: str | None = None) -> bool:
         """True when the PR is merged (now or before); False when GitHub says it cannot be merged yet
         (or, with `sha`, that the head moved on: 409)."""
-        with _mapped(repo, f"merging #{number}"):
+        with self._mapped(repo, f"merging #{number}"):
             pr = self._repo(repo).get_pull(number)
             try:
                 return bool(pr.merge(merge_method=method, sha=sha if sha else NotSet).merged)
@@ -185,8 +199,17 @@ class GitHubForge:
                 raise
 
     def close_pull(self, repo: str, number: int) -> None:
-        with _mapped(repo, f"closing #{number}"):
+        with self._mapped(repo, f"closing #{number}"):
             self._repo(repo).get_pull(number).edit(state="closed")
+
+    def delete_branch(self, repo: str, branch: str) -> bool:
+        """Delete `branch`; False when it was already gone (a repeat is quiet)."""
+        with _mapped(repo, f"deleting branch {branch}"):
+            try:
+                self._repo(repo).get_git_ref(f"heads/{branch}").delete()
+            except UnknownObjectException:
+                return False
+            return True
 
 
 def _file_text(gh: Repository, path: str, ref: str | None) -> str | None:

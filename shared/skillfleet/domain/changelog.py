@@ -7,6 +7,7 @@ keep-a-changelog sections in a CHANGELOG section or a SKILL.md body diff.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 
@@ -60,6 +61,7 @@ _CONVENTIONAL = re.compile(r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^)]*)\))?(?P<ba
 _FOOTER = re.compile(r"^BREAKING[ -]CHANGE:\s*(?P<text>\S.*)$")
 _MARKER = re.compile(r"^(?P<mark>BREAKING(?:[ -]CHANGES?)?|SECURITY)\s*:\s*(?P<text>\S.*)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_VERSION_HEADING = re.compile(r"^\s*#{1,6}\s+\[?(?:[A-Za-z][\w-]*-)?v?(?P<v>\d+\.\d+\.\d+)\]?(?:\s|$)")
 _HEADING = re.compile(r"^\s*#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _TYPES = {"feat": ChangeKind.FEATURE, "feature": ChangeKind.FEATURE, "fix": ChangeKind.FIX,
           "perf": ChangeKind.PERF, "security": ChangeKind.SECURITY, "sec": ChangeKind.SECURITY}
@@ -68,17 +70,51 @@ _SECTIONS = {"breaking": ChangeKind.BREAKING, "security": ChangeKind.SECURITY, "
              "bug fix": ChangeKind.FIX, "performance": ChangeKind.PERF}
 
 
-def parse_commits(messages: list[str]) -> list[ChangeEntry]:
-    """Conventional commits -> entries. Merge commits are skipped; other commits count as Other."""
+def parse_commits(messages: list[str], *, foreign_scopes: Collection[str] = ()) -> list[ChangeEntry]:
+    """Conventional commits -> entries. Merge commits are skipped; other commits count as Other.
+    A commit whose scope is in `foreign_scopes` (another skill's name) is about that skill: skipped."""
     out: list[ChangeEntry] = []
     for message in messages:
         lines = message.strip().splitlines()
-        if not lines or lines[0].startswith("Merge "):
+        if not lines or lines[0].startswith("Merge ") or commit_scope(lines[0]) in foreign_scopes:
             continue
         out += _classify(lines[0].strip(), None, loose=True)
         out += [ChangeEntry(ChangeKind.BREAKING, m["text"].strip())
                 for m in (_FOOTER.match(line.strip()) for line in lines[1:]) if m]
     return out
+
+
+def commit_scope(subject: str) -> str | None:
+    """The conventional-commit scope of a subject line (`feat(skill-b)!: x` -> `skill-b`)."""
+    cc = _CONVENTIONAL.match(subject.strip())
+    return cc["scope"].strip().lower() if cc and cc["scope"] else None
+
+
+def release_notes(text: str, previous: str | None, current: str) -> tuple[str, list[str]]:
+    """The part of a cumulative CHANGELOG that belongs to this release: the sections under version
+    headings (`## [2.1.0] - 2026-01-02`, `## v2.1.0`) newer than `previous` and up to `current`.
+    Text before the first version heading (a title, `Unreleased`) is not part of any release.
+    Without any version heading the whole text counts, and a note says so."""
+    low, high = _version_key(previous) if previous else (-1, -1, -1), _version_key(current)
+    kept: list[str] = []
+    keep, headed = False, False
+    for line in text.splitlines():
+        heading = _VERSION_HEADING.match(line)
+        if heading:
+            headed, keep = True, low < _version_key(heading["v"]) <= high
+            continue
+        if keep:
+            kept.append(line)
+    if not headed:
+        note = (f"CHANGELOG.md has no version headings: every entry was counted; add a '## {current}' "
+                "heading above this release's entries")
+        return text, [note] if text.strip() else []
+    return "\n".join(kept), []
+
+
+def _version_key(version: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(x) for x in version.split("."))
+    return major, minor, patch
 
 
 def parse_changes(text: str) -> list[ChangeEntry]:

@@ -9,9 +9,18 @@ on the release (`Release.breaking`): the one definition the release policy reads
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from .changelog import ChangeEntry, ChangeKind, Changelog, parse_changes, parse_commits
+from .changelog import (
+    ChangeEntry,
+    ChangeKind,
+    Changelog,
+    commit_scope,
+    parse_changes,
+    parse_commits,
+    release_notes,
+)
 from .model import Severity
 from .versioning import Bump, Version
 
@@ -28,22 +37,37 @@ class Assessment:
 
 
 def assess(
-    previous: str | None, current: str, commit_messages: list[str], skill_changes_text: str,
+    previous: str | None, current: str, commit_messages: list[str], skill_changes_text: str, *,
+    foreign_scopes: Collection[str] = (),
 ) -> Assessment:
-    """Severity, reasons, breaking flag and changelog of `previous` -> `current`."""
+    """Severity, reasons, breaking flag and changelog of `previous` -> `current`.
+
+    `commit_messages` are the commits that touched this skill's folder between the two tags;
+    those scoped to another skill (`foreign_scopes`) are ignored. Of a cumulative CHANGELOG only
+    the sections between the two versions count (`release_notes`)."""
     old = Version.parse(previous) if previous else None
     new = Version.parse(current)
     bump = new.bump_from(old)
-    changelog = Changelog.merge(parse_changes(skill_changes_text), parse_commits(commit_messages))
+    notes, notes_reasons = release_notes(skill_changes_text, previous, current)
+    ignored = [m for m in commit_messages if commit_scope(m.strip().split("\n", 1)[0]) in foreign_scopes]
+    changelog = Changelog.merge(parse_changes(notes), parse_commits(commit_messages, foreign_scopes=foreign_scopes))
     breaking, security = changelog.of(ChangeKind.BREAKING), changelog.of(ChangeKind.SECURITY)
     features = changelog.of(ChangeKind.FEATURE)
     reasons = [_bump_reason(old, new, bump), *_quoted("security change", security),
                *_quoted("breaking change", breaking), *_counted(changelog),
-               *_inconsistencies(old, new, bump, bool(breaking), bool(features))]
+               *_inconsistencies(old, new, bump, bool(breaking), bool(features)), *notes_reasons,
+               *_ignored(ignored)]
     rank = max({Bump.MAJOR: 2, Bump.MINOR: 1}.get(bump, 0), 2 if breaking else 1 if features else 0)
     severity = Severity.SECURITY if security else (Severity.PATCH, Severity.MINOR, Severity.MAJOR)[rank]
     return Assessment(severity=severity, reasons=tuple(reasons), changelog=changelog, bump=bump,
                       breaking=bool(breaking) or bump is Bump.MAJOR)
+
+
+def _ignored(messages: list[str]) -> list[str]:
+    if not messages:
+        return []
+    scopes = sorted({commit_scope(m.strip().split("\n", 1)[0]) or "" for m in messages})
+    return [f"ignored {len(messages)} commit(s) scoped to another skill ({', '.join(scopes)})"]
 
 
 def _bump_reason(old: Version | None, new: Version, bump: Bump) -> str:

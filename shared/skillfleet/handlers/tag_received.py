@@ -1,8 +1,10 @@
 """tag-received: a release tag in the skills repo becomes an immutable, validated release."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from ..domain.changelog import commit_scope
 from ..domain.errors import PermanentError, SignatureError
 from ..domain.messages import SkillReleased, SkillTagPushed
 from ..domain.model import Release
@@ -11,6 +13,7 @@ from ..domain.versioning import ReleaseTag, Version
 from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import build_bundle, store_bundle
 
+_SKILL_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 VerifyToken = Callable[[str, str, str], None]   # (token, tag, sha) -> None or raises SignatureError
 
 
@@ -57,7 +60,7 @@ def _record(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, forge: For
     uri, bundle_sha256 = store_bundle(build_bundle(files, tag), blobs)
     previous = _previous_version(tag, registry)
     changes = files.get("CHANGELOG.md", b"").decode("utf-8", "replace")
-    found = _assess(tag, previous, msg, forge, changes)
+    found = _assess(tag, previous, msg, forge, changes, sha)
     release, _ = registry.record_release(Release(
         skill=tag.skill, version=str(tag.version), previous_version=str(previous) if previous else None,
         severity=found.severity, tag=str(tag), commit_sha=sha, bundle_uri=uri, bundle_sha256=bundle_sha256,
@@ -76,12 +79,25 @@ def _previous_version(tag: ReleaseTag, registry: Registry) -> Version | None:
 
 
 def _assess(
-    tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge, changes_text: str,
+    tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge, changes_text: str, sha: str,
 ) -> Assessment:
+    """Severity from this skill's own history: the commits between its previous tag and this one that
+    touch its folder, minus those scoped to another skill, and its CHANGELOG sections in between."""
     messages: list[str] = []
     if previous is not None:
         try:
-            messages = forge.commit_messages(msg.repository, f"{tag.skill}-v{previous}", str(tag))
+            messages = forge.commit_messages(msg.repository, f"{tag.skill}-v{previous}", str(tag), path=tag.skill)
         except PermanentError:
             messages = []   # the previous tag is gone: judge by the version bump and markers alone
-    return assess(str(previous) if previous else None, str(tag.version), messages, changes_text)
+    return assess(str(previous) if previous else None, str(tag.version), messages, changes_text,
+                  foreign_scopes=_other_skills(forge, msg.repository, sha, tag.skill, messages))
+
+
+def _other_skills(forge: Forge, repo: str, sha: str, skill: str, messages: list[str]) -> set[str]:
+    """Commit scopes that name another skill of the repo (a folder with a SKILL.md at this tag)."""
+    scopes = {s for m in messages if (s := commit_scope(m.strip().split("\n", 1)[0])) and s != skill}
+    named = sorted(s for s in scopes if _SKILL_NAME.fullmatch(s))
+    if not named:
+        return set()
+    found = forge.read_files(repo, [f"{s}/SKILL.md" for s in named], ref=sha)
+    return {s for s in named if found.get(f"{s}/SKILL.md") is not None}
