@@ -145,12 +145,31 @@ def release_policy(release: Release, overrides: Mapping[Severity, PolicyOverride
     review = Review(row["review"])
     if review is Review.AUTO_IF_NON_BREAKING:
         review = Review.HUMAN if breaking else Review.AUTO
+    if review is Review.AUTO and (breaking or release.severity in FLOORS):
+        # the floor holds even for a manifest recorded before it existed
+        review = Review.SECURITY_TEAM if release.severity is Severity.SECURITY else Review.HUMAN
     labels = tuple(row["labels"])
     if breaking and LABEL_BREAKING not in labels:
         labels += (LABEL_BREAKING,)
     waves = _ONE_WAVE if rollout is Rollout.FAST_TRACK else tuple(Wave(**w) for w in row["waves"])
     return Policy(severity=release.severity, breaking=breaking, review=review, merge_sla=row["merge_sla"],
                   rollout=rollout, waves=waves, gate=GATES[rollout], labels=labels)
+
+
+# the least review a severity may get, whatever a skill's severity_matrix says: security and breaking
+# (major) releases are never merged by a machine alone
+FLOORS: Mapping[Severity, Review] = MappingProxyType({Severity.SECURITY: Review.HUMAN, Severity.MAJOR: Review.HUMAN})
+
+
+def below_floor(overrides: Mapping[Severity, PolicyOverride]) -> list[str]:
+    """Overrides that would let a machine merge a security or breaking release: refused (errors)."""
+    return [
+        f"severity_matrix.{sev.value}.review: {o.review.value} is not allowed; {sev.value} releases are "
+        f"always reviewed by people (at least '{FLOORS[sev].value}'): remove the override or set "
+        f"'{DEFAULT_MATRIX[sev].review.value}'"
+        for sev, o in overrides.items()
+        if sev in FLOORS and o.review is not None and _REVIEW_RANK[o.review] < _REVIEW_RANK[FLOORS[sev]]
+    ]
 
 
 def weakened_reviews(overrides: Mapping[Severity, PolicyOverride]) -> list[str]:

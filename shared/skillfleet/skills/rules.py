@@ -8,7 +8,7 @@ import posixpath
 import re
 from datetime import datetime
 
-from ..domain.policy import weakened_reviews
+from ..domain.policy import below_floor, weakened_reviews
 from ..domain.skill.manifest import KNOWN_KEYS, ManifestError, SkillManifest, override_expired, parse_skill_md
 from ..domain.skill.paths import unsafe_path
 from .file_rules import SKILL_MD, check_destinations_unique, check_managed_file
@@ -123,6 +123,7 @@ def _check_scripts(tree: Tree, found: Findings) -> None:
 
 
 def _check_policy_fields(manifest: SkillManifest, found: Findings, now: datetime) -> None:
+    [found.error(SKILL_MD, message, "policy-below-floor") for message in below_floor(manifest.severity_matrix)]
     for message in weakened_reviews(manifest.severity_matrix):
         found.warn(SKILL_MD, f"{message}; make sure the platform team agreed to it", "policy-weakened")
     if manifest.sla_override is None:
