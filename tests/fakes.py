@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 
 import fake_control
 import fake_dashboard
+import fake_dashboard
 from skillfleet.adapters.registry import RegistryRefused, UnknownRolloutItem
 from skillfleet.domain.apply import render
+from skillfleet.domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from skillfleet.domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from skillfleet.domain.errors import BlobIntegrityError, PermanentError
 from skillfleet.domain.messages import Message, decode, encode
@@ -261,6 +263,23 @@ class FakeRegistry:
                 overall[state] = overall.get(state, 0) + n
         return Adoption(skill=skill, version=version, overall=_adoption_row("all", overall),
                         by_team=tuple(_adoption_row(team, per_team[team]) for team in sorted(per_team)))
+
+    # the dashboard's aggregates (tests/fake_dashboard.py mirrors the SQL)
+    def fleet_overview(self) -> FleetOverview:
+        return fake_dashboard.fleet_overview(self)
+
+    def release_versions(self, skill: str) -> list[str]:
+        return fake_dashboard.release_versions(self, skill)
+
+    def burndown(self, release_id: int) -> list[BurndownPoint]:
+        return fake_dashboard.burndown(self, release_id)
+
+    def time_to_adopt(self, release_id: int) -> TimeToAdopt:
+        return fake_dashboard.time_to_adopt(self, release_id)
+
+    def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
+                      limit: int = 500) -> list[RepoRow]:
+        return fake_dashboard.rollout_repos(self, release_id, team=team, state=state, limit=limit)
 
     # the dashboard's aggregates (tests/fake_dashboard.py mirrors the SQL)
     def fleet_overview(self) -> FleetOverview:

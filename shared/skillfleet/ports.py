@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
+from .domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from .domain.messages import Message
 from .domain.model import Adoption, Release, RolloutItem, RolloutState, Service, ServiceSkill
 from .domain.rollout_control import RolloutControl, RolloutPhase
@@ -74,6 +75,22 @@ class RolloutStore(Protocol):
 class AdoptionStore(Protocol):
     def adoption(self, skill: str, version: str) -> Adoption:
         """Counts per team and overall for skill@version; superseded items do not count."""
+        ...
+    def fleet_overview(self) -> FleetOverview:
+        """Every skill: latest release's adoption, versions in use; the releases still rolling out."""
+        ...
+    def release_versions(self, skill: str) -> list[str]:
+        """The recorded versions of a skill, highest first."""
+        ...
+    def burndown(self, release_id: int) -> list[BurndownPoint]:
+        """Items per state over time, from the audited transitions."""
+        ...
+    def time_to_adopt(self, release_id: int) -> TimeToAdopt:
+        """PR opened -> merged, p50/p90/p99 over the release's merged PRs."""
+        ...
+    def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
+                      limit: int = 500) -> list[RepoRow]:
+        """Items with their team by wave then repo, superseded left out; filtered by team and state."""
         ...
     def fleet_overview(self) -> FleetOverview:
         """Every skill: latest release's adoption, versions in use; the releases still rolling out."""

@@ -54,13 +54,34 @@ def client_for(registry, settings, tmp_path):
     entrypoints.reset(None)
 
 
-def test_the_page_shows_adoption_overall_and_per_team_with_everything_escaped(client_for):
-    reply = client_for().get("/")
-    assert reply.status_code == 200 and reply.content_type.startswith("text/html")
+def test_the_pages_show_adoption_per_team_and_repo_with_everything_escaped(client_for, registry):
+    client = client_for()
+    overview = client.get("/")
+    assert overview.status_code == 200 and overview.content_type.startswith("text/html")
+    assert 'href="release?skill=lint-rules"' in overview.get_data(as_text=True)
+    reply = client.get("/release?skill=lint-rules")
     page = reply.get_data(as_text=True)
-    assert "lint-rules v1.1.0" in page and "40.0% adopted" in page          # 2 of 5 merged
-    assert "<td>core</td><td>2</td><td>1</td>" in page                     # merged, in review
+    assert reply.status_code == 200 and "lint-rules v1.1.0" in page and "<dd>40.0%</dd>" in page   # 2 of 5
+    assert '<td><a href="release?skill=lint-rules&amp;version=1.1.0&amp;team=core">core</a></td><td class="num">2</td>' \
+        '<td class="num">1</td>' in page                                    # merged, in review
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_sql_aggregates_follow_the_recorded_transitions(client_for, registry):
+    client = client_for()
+    view = client.get("/api/release?skill=lint-rules").get_json()
+    last = view["burndown"][-1]
+    assert (last["merged"], last["in_review"], last["rejected"], last["conflict"]) == (2, 1, 1, 0)
+    ttm = view["time_to_adopt"]
+    assert ttm["merged_prs"] == 2 and 0 <= ttm["p50_seconds"] <= ttm["p90_seconds"] <= ttm["p99_seconds"]
+    rejected = client.get("/api/release?skill=lint-rules&state=rejected").get_json()["repos"]
+    assert [(r["repo"], r["state"]) for r in rejected] == [("acme/evil", "rejected")]
+    core = client.get("/api/release?skill=lint-rules&team=core").get_json()["repos"]
+    assert sorted(r["repo"] for r in core) == ["acme/api", "acme/jobs", "acme/web"]
+    fleet = client.get("/api/fleet").get_json()
+    assert fleet["skills"][0]["versions"] == [{"version": "1.0.0", "services": 5}]
+    assert fleet["open_rollouts"][0]["waves"][0]["counts"] == {"merged": 2, "pr_open": 1, "rejected": 1,
+                                                              "requested": 1}
 
 
 def test_the_json_api_answers_per_skill_and_for_all_skills(client_for):
@@ -74,6 +95,7 @@ def test_the_json_api_answers_per_skill_and_for_all_skills(client_for):
     missing = client.get("/api/adoption?skill=nope")
     assert missing.status_code == 404 and "no release of nope" in missing.get_json()["error"]
     assert client.post("/").status_code == 405 and client.get("/elsewhere").status_code == 404
+    assert client.get("/api/release?skill=lint-rules&state=nope").status_code == 400
 
 
 def test_bootstrap_builds_the_callers_verifier_from_settings(client_for):

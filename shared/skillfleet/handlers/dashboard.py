@@ -1,38 +1,44 @@
-"""adoption-dashboard: each skill's latest release, adopted overall and per team. HTML and JSON.
+"""adoption-dashboard: the fleet's adoption as web pages (server-rendered, inline SVG) and JSON.
 
-GET /                       a plain HTML page (one table per skill, every value escaped, no script)
-GET /api/adoption           JSON for every skill's latest release
-GET /api/adoption?skill=S   JSON for one skill (&version=V for an older release)
+GET /                            fleet overview: every skill, versions in use, open rollouts
+GET /release?skill=S[&version=V][&team=T][&state=X]
+                                 one release: burndown, time to adopt, teams, repositories
+GET /api/fleet, /api/release?…   the same views as JSON
+GET /api/adoption[?skill=S[&version=V]]   adoption counts of latest releases (kept for scripts)
 
 When the function sits behind IAM, `verify` checks the caller's Google ID token first.
+The views are in dashboard_views, the HTML in dashboard_html/dashboard_page, the charts in dashboard_svg.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from html import escape
+from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.errors import SignatureError, TransientError
+from ..domain.dashboard import percent as _percent
+from ..domain.errors import SignatureError, TransientError, UserError
 from ..domain.model import Adoption, AdoptionRow, Release
 from ..ports import Registry
+from . import dashboard_html, dashboard_views
 
 Verify = Callable[[str | None], object]   # raises SignatureError for a caller that may not look
+Clock = Callable[[], datetime]
 _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"
-_COLUMNS = ("merged", "in_review", "conflict", "rejected", "failed", "pending", "total")
+_TEXT = "text/plain; charset=utf-8"
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int
     body: str
-    content_type: str = "text/plain; charset=utf-8"
+    content_type: str = _TEXT
 
 
 def handle(method: str, path: str, query: Mapping[str, str], authorization: str | None, *,
-           registry: Registry, verify: Verify | None = None) -> Reply:
+           registry: Registry, verify: Verify | None = None, clock: Clock | None = None) -> Reply:
     if verify is not None:
         try:
             verify(authorization)
@@ -43,28 +49,47 @@ def handle(method: str, path: str, query: Mapping[str, str], authorization: str 
     if method not in ("GET", "HEAD"):
         return Reply(405, "the dashboard is read-only: use GET")
     route = path.rstrip("/") or "/"
+    now = (clock or (lambda: datetime.now(UTC)))()
     if route == "/":
-        return Reply(200, page(_latest(registry)), _HTML)
+        return Reply(200, dashboard_html.fleet_page(dashboard_views.fleet(registry)), _HTML)
+    if route == "/api/fleet":
+        return _json(200, dashboard_views.fleet(registry))
+    if route in ("/release", "/api/release"):
+        return _release(query, registry, now, api=route.startswith("/api/"))
     if route == "/api/adoption":
-        return _api(query, registry)
-    return Reply(404, f"no page at {path}; try / or /api/adoption?skill=NAME")
+        return _adoption(query, registry)
+    return Reply(404, f"no page at {path}; try /, /release?skill=NAME, /api/fleet or /api/release?skill=NAME")
 
 
-def _api(query: Mapping[str, str], registry: Registry) -> Reply:
+def _release(query: Mapping[str, str], registry: Registry, now: datetime, *, api: bool) -> Reply:
+    try:
+        view = dashboard_views.release(registry, dashboard_views.Filters.parse(query), now)
+    except UserError as exc:
+        return _json(400, {"error": str(exc)}) if api else Reply(400, f"bad filter: {exc}")
+    except dashboard_views.NotFound as exc:
+        return _json(404, {"error": str(exc)}) if api else Reply(404, f"{exc}; the overview at ./ lists releases")
+    return _json(200, view) if api else Reply(200, dashboard_html.release_page(view), _HTML)
+
+
+def _json(status: int, body: Any) -> Reply:
+    return Reply(status, json.dumps(body), _JSON)
+
+
+def _adoption(query: Mapping[str, str], registry: Registry) -> Reply:
     skill = query.get("skill")
     if not skill:
-        return Reply(200, json.dumps({"skills": [as_json(r, a) for r, a in _latest(registry)]}), _JSON)
+        return _json(200, {"skills": [as_json(r, a) for r, a in _latest(registry)]})
     version = query.get("version")
     release = registry.get_release(skill, version) if version else registry.latest_release(skill)
     if release is None:
         wanted = f"{skill} v{version}" if version else skill
-        return Reply(404, json.dumps({"error": f"no release of {wanted} is recorded"}), _JSON)
-    return Reply(200, json.dumps(as_json(release, registry.adoption(skill, release.version))), _JSON)
+        return _json(404, {"error": f"no release of {wanted} is recorded"})
+    return _json(200, as_json(release, registry.adoption(skill, release.version)))
 
 
 def _latest(registry: Registry) -> list[tuple[Release, Adoption]]:
     out = []
-    for skill in sorted({s.skill for s in registry.service_skills()}):
+    for skill in (s.skill for s in registry.fleet_overview().skills if s.latest_version):
         release = registry.latest_release(skill)
         if release is not None:
             out.append((release, registry.adoption(skill, release.version)))
@@ -79,25 +104,4 @@ def as_json(release: Release, adoption: Adoption) -> dict[str, Any]:
 
 
 def percent(row: AdoptionRow) -> float:
-    return round(100 * row.merged / row.total, 1) if row.total else 0.0
-
-
-def page(rows: list[tuple[Release, Adoption]]) -> str:
-    body = "".join(_section(r, a) for r, a in rows) or "<p>No skill release is recorded yet.</p>"
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Skill adoption</title>"
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
-            "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td:first-child,th:first-child"
-            "{text-align:left}</style></head><body><h1>Skill adoption</h1>" + body + "</body></html>\n")
-
-
-def _section(release: Release, adoption: Adoption) -> str:
-    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in ("team", *_COLUMNS, "adopted"))
-    rows = "".join(_row(r) for r in (*adoption.by_team, adoption.overall))
-    return (f"<h2>{escape(release.skill)} v{escape(release.version)}</h2>"
-            f"<p>severity {escape(release.severity.value)}; {percent(adoption.overall)}% adopted</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-
-
-def _row(row: AdoptionRow) -> str:
-    cells = "".join(f"<td>{getattr(row, c)}</td>" for c in _COLUMNS)
-    return f"<tr><td>{escape(row.team)}</td>{cells}<td>{percent(row)}%</td></tr>"
+    return _percent(row.merged, row.total)

@@ -1,10 +1,10 @@
-"""Adoption of one release: rollout item counts per team and overall."""
+"""Adoption of one release: rollout item counts per team and overall; the dashboard's queries."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
 from ...domain.model import Adoption, AdoptionRow, RolloutState
-from .base import RegistryBase
+from .dashboard_queries import DashboardQueries
 
 # AdoptionRow field -> the rollout state it counts
 _BUCKETS = {
@@ -13,7 +13,9 @@ _BUCKETS = {
 }
 
 
-class AdoptionStore(RegistryBase):
+class AdoptionStore(DashboardQueries):
+    """Adoption counts of one release, and (DashboardQueries) the dashboard's aggregates."""
+
     def adoption(self, skill: str, version: str) -> Adoption:
         """Counts for skill@version. `total` is the sum of the six buckets: superseded items (a newer
         release replaced their PR) no longer count toward this version. Unknown release: all zero."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...domain.model import Release, Service, ServiceSkill
+from . import automerge
 from . import rows as rec
 from .base import RegistryBase
 from .sql import jsonb, one, rows
@@ -41,6 +42,14 @@ class CatalogStore(RegistryBase):
         with self._tx() as cur:
             cur.execute(sql + " ORDER BY s.repo", tuple(params))
             return [rec.service(row) for row in rows(cur)]
+
+    def service_auto_merge(self, repo: str) -> bool | None:
+        with self._tx() as cur:
+            return automerge.read(cur, repo)
+
+    def set_service_auto_merge(self, repo: str, on: bool | None) -> bool:
+        with self._tx() as cur:
+            return automerge.write(cur, repo, on)
 
     def set_service_skill(self, repo: str, skill: str, version: str) -> None:
         """Record that `repo` runs `skill` at `version`; `since` moves only when the version changes."""
