@@ -19,10 +19,8 @@ from typing import Any, TypeVar
 
 import fake_control
 import fake_dashboard
-import fake_dashboard
 from skillfleet.adapters.registry import RegistryRefused, UnknownRolloutItem
 from skillfleet.domain.apply import render
-from skillfleet.domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from skillfleet.domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from skillfleet.domain.errors import BlobIntegrityError, PermanentError
 from skillfleet.domain.messages import Message, decode, encode
@@ -111,6 +109,7 @@ class FakeRegistry:
     def __init__(self, clock: Clock = utcnow) -> None:
         self.clock = clock
         self.services: dict[str, Service] = {}
+        self.auto_merge: dict[str, bool | None] = {}
         self.skills: dict[tuple[str, str], ServiceSkill] = {}
         self.releases: dict[int, Release] = {}
         self.items: dict[tuple[int, str], _Item] = {}
@@ -128,6 +127,15 @@ class FakeRegistry:
 
     def get_service(self, repo: str) -> Service | None:
         return self.services.get(repo)
+
+    def service_auto_merge(self, repo: str) -> bool | None:
+        return self.auto_merge.get(repo)
+
+    def set_service_auto_merge(self, repo: str, on: bool | None) -> bool:
+        if repo not in self.services:
+            return False
+        self.auto_merge[repo] = on
+        return True
 
     def list_services(self, *, skill: str | None = None, include_opted_out: bool = False) -> list[Service]:
         users = {repo for repo, s in self.skills if s == skill}
@@ -263,23 +271,6 @@ class FakeRegistry:
                 overall[state] = overall.get(state, 0) + n
         return Adoption(skill=skill, version=version, overall=_adoption_row("all", overall),
                         by_team=tuple(_adoption_row(team, per_team[team]) for team in sorted(per_team)))
-
-    # the dashboard's aggregates (tests/fake_dashboard.py mirrors the SQL)
-    def fleet_overview(self) -> FleetOverview:
-        return fake_dashboard.fleet_overview(self)
-
-    def release_versions(self, skill: str) -> list[str]:
-        return fake_dashboard.release_versions(self, skill)
-
-    def burndown(self, release_id: int) -> list[BurndownPoint]:
-        return fake_dashboard.burndown(self, release_id)
-
-    def time_to_adopt(self, release_id: int) -> TimeToAdopt:
-        return fake_dashboard.time_to_adopt(self, release_id)
-
-    def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
-                      limit: int = 500) -> list[RepoRow]:
-        return fake_dashboard.rollout_repos(self, release_id, team=team, state=state, limit=limit)
 
     # the dashboard's aggregates (tests/fake_dashboard.py mirrors the SQL)
     def fleet_overview(self) -> FleetOverview:

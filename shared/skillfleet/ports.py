@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
-from .domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from .domain.messages import Message
 from .domain.model import Adoption, Release, RolloutItem, RolloutState, Service, ServiceSkill
 from .domain.rollout_control import RolloutControl, RolloutPhase
@@ -38,6 +37,12 @@ class CatalogStore(Protocol):
     def get_service(self, repo: str) -> Service | None: ...
     def list_services(self, *, skill: str | None = None, include_opted_out: bool = False) -> list[Service]: ...
     def set_service_skill(self, repo: str, skill: str, version: str) -> None: ...
+    def service_auto_merge(self, repo: str) -> bool | None:
+        """The service's auto-merge opt-in: None = default (low-risk releases), False = off, True = on."""
+        ...
+    def set_service_auto_merge(self, repo: str, on: bool | None) -> bool:
+        """Set the opt-in; False when the service is not registered."""
+        ...
     def service_skills(self, *, skill: str | None = None, repo: str | None = None) -> list[ServiceSkill]: ...
     def record_release(self, release: Release) -> tuple[Release, bool]:
         """Insert the release; a repeat of (skill, version) returns the stored row and False."""
@@ -75,22 +80,6 @@ class RolloutStore(Protocol):
 class AdoptionStore(Protocol):
     def adoption(self, skill: str, version: str) -> Adoption:
         """Counts per team and overall for skill@version; superseded items do not count."""
-        ...
-    def fleet_overview(self) -> FleetOverview:
-        """Every skill: latest release's adoption, versions in use; the releases still rolling out."""
-        ...
-    def release_versions(self, skill: str) -> list[str]:
-        """The recorded versions of a skill, highest first."""
-        ...
-    def burndown(self, release_id: int) -> list[BurndownPoint]:
-        """Items per state over time, from the audited transitions."""
-        ...
-    def time_to_adopt(self, release_id: int) -> TimeToAdopt:
-        """PR opened -> merged, p50/p90/p99 over the release's merged PRs."""
-        ...
-    def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
-                      limit: int = 500) -> list[RepoRow]:
-        """Items with their team by wave then repo, superseded left out; filtered by team and state."""
         ...
     def fleet_overview(self) -> FleetOverview:
         """Every skill: latest release's adoption, versions in use; the releases still rolling out."""

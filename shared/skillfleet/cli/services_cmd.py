@@ -22,6 +22,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "with skills as name@version separated by spaces.")
     imp.add_argument("file", type=Path)
     imp.set_defaults(func=_import)
+    am = s.add_parser("automerge", help="let the bot merge (or never merge) a service's low-risk skill PRs",
+                      description="Where no branch protection decides, the bot merges a low-risk skill PR after "
+                                  "green checks only if the service allows it. --on: opted in; --off: never; "
+                                  "--default: low-risk patch and minor releases. Security and major releases "
+                                  "are always reviewed by people. Also settable by an auto_merge column in "
+                                  "`services import` (true, false or default).")
+    am.add_argument("repos", nargs="+", metavar="REPO", help="owner/name of a registered service")
+    choice = am.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--on", dest="auto_merge", action="store_const", const=True)
+    choice.add_argument("--off", dest="auto_merge", action="store_const", const=False)
+    choice.add_argument("--default", dest="auto_merge", action="store_const", const=None)
+    am.set_defaults(func=_automerge)
     ls = s.add_parser("list", help="list services and the skill versions they run")
     ls.add_argument("--skill", help="only services that use this skill")
     ls.set_defaults(func=_list)
@@ -67,11 +79,14 @@ def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
 def _import(args: argparse.Namespace) -> int:
     from ..adapters.registry import connect_registry
     entries = parse_services(args.file)
+    opt_in = auto_merge_column(args.file)      # every problem before anything is written
     registry = connect_registry(args.settings())
     for service, skills in entries:
         registry.upsert_service(service)
         for skill, version in skills.items():
             registry.set_service_skill(service.repo, skill, version)
+    for repo, on in opt_in.items():
+        registry.set_service_auto_merge(repo, on)
     print(f"imported {len(entries)} services from {args.file}")
     return 0
 
@@ -88,4 +103,45 @@ def _list(args: argparse.Namespace) -> int:
         flag = " (opted out)" if svc.opted_out else ""
         print(f"{svc.repo:<36}{svc.team:<18}{svc.default_branch:<10}{' '.join(skills.get(svc.repo, []))}{flag}")
     print(f"{len(services)} services")
+    return 0
+
+
+_AUTO_MERGE = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,
+               "0": False, "default": None}
+
+
+def auto_merge_column(path: Path) -> dict[str, bool | None]:
+    """The optional auto_merge column of a services file, by repo (entries without it are left alone)."""
+    text = path.read_text(encoding="utf-8")
+    rows = _csv_rows(text) if path.suffix.lower() == ".csv" else yamlsafe.load(text, where=str(path))
+    out: dict[str, bool | None] = {}
+    for i, row in enumerate(rows if isinstance(rows, list) else [], 1):
+        if isinstance(row, dict) and "auto_merge" in row:
+            value = str(row["auto_merge"]).strip().lower()
+            if value not in _AUTO_MERGE:
+                raise UserError(f"{path} entry {i}: auto_merge {row['auto_merge']!r} must be true, false or default")
+            out[str(row["repo"])] = _AUTO_MERGE[value]
+    return out
+
+
+def _automerge(args: argparse.Namespace) -> int:
+    from ..adapters.registry import connect_registry
+    registry = connect_registry(args.settings())
+    unknown = [repo for repo in args.repos if not registry.set_service_auto_merge(repo, args.auto_merge)]
+    state = {True: "on", False: "off", None: "default (low-risk releases only)"}[args.auto_merge]
+    for repo in args.repos:
+        if repo not in unknown:
+            print(f"{repo}: auto-merge {state}")
+    if unknown:
+        raise UserError(f"not registered: {', '.join(unknown)}; add them with `skillfleet services import FILE`")
+    return 0
+
+
+def _pilot(args: argparse.Namespace) -> int:
+    from ..adapters.registry import connect_registry
+    registry = connect_registry(args.settings())
+    for repo in args.repos:
+        registry.set_service_pilot(repo, not args.off)
+    print(f"{len(args.repos)} service(s) {'no longer pilots' if args.off else 'marked as pilots'}: "
+          f"{' '.join(args.repos)}")
     return 0
