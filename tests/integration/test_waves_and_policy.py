@@ -2,7 +2,7 @@
 what tag-received records is what every later function reads, and fan-out follows the policy's waves."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from skillfleet.domain.messages import SkillTagPushed, SweepSlas
@@ -84,10 +84,13 @@ def test_a_major_release_rolls_out_in_the_policys_waves_and_the_sweep_opens_the_
     assert all(i.state is not RolloutState.REQUESTED for r, i in items.items() if i.wave == 0)
     assert all(i.state is RolloutState.REQUESTED and not w.pulls(r) for r, i in items.items() if i.wave > 0)
     assert "breaking-change" in pr_labels(w, first[0], items[first[0]].pr_number)
-    # the pilot merges: the gate (90 % merged) opens and the sweep requests wave 1, and only wave 1
+    # the pilot merges: the gate (90 % merged, then a day of soak) opens wave 1, and only wave 1
     w.gh.merge_pull(first[0], items[first[0]].pr_number, as_user="lead")
     settle(w)
-    w.bus.publish(SweepSlas(requested_at=datetime.now(UTC)))
+    w.bus.publish(SweepSlas(requested_at=datetime.now(UTC) + timedelta(hours=1)))
+    settle(w)
+    assert all(i.state is RolloutState.REQUESTED for i in items_of(w, rel).values() if i.wave > 0)
+    w.bus.publish(SweepSlas(requested_at=datetime.now(UTC) + timedelta(hours=25)))
     settle(w)
     after = items_of(w, rel)
     assert {i.wave for i in after.values() if i.state is not RolloutState.REQUESTED} == {0, 1}

@@ -9,7 +9,6 @@ from skillfleet.domain.durations import parse_duration
 from skillfleet.domain.model import Release, Severity
 from skillfleet.domain.policy import (
     DEFAULT_MATRIX,
-    Gate,
     PolicyOverride,
     Review,
     Rollout,
@@ -73,7 +72,8 @@ def test_a_breaking_security_release_is_breaking_for_labels_and_for_review() -> 
 
 def test_gates_are_data_per_rollout_and_a_fast_track_has_one_wave() -> None:
     staged = release_policy(release(Severity.MAJOR, True))
-    assert staged.gate == Gate(min_merged_pct=90) == release_policy(release(Severity.PATCH)).gate
+    assert staged.gate.min_merged_pct == 90 and staged.gate.max_rejected_pct == 10 and staged.gate.soak
+    assert release_policy(release(Severity.PATCH)).gate.max_rejected_pct == 25
     fast = release_policy(release(Severity.MINOR), {Severity.MINOR: PolicyOverride(rollout=Rollout.FAST_TRACK)})
     assert fast.waves == (Wave(name="all", percent=100),) and fast.gate.min_merged_pct == 0
 

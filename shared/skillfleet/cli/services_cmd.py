@@ -1,4 +1,4 @@
-"""`skillfleet services import FILE` and `skillfleet services list`."""
+"""`skillfleet services import FILE`, `skillfleet services list` and `skillfleet services pilot REPO...`."""
 from __future__ import annotations
 
 import argparse
@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("services", help="the service repositories skillfleet manages")
     s = p.add_subparsers(dest="services_command", metavar="ACTION", required=True)
     imp = s.add_parser("import", help="add or update services from a YAML or CSV file",
-                       description="YAML: a list of {repo, team, default_branch?, opted_out?, skills?: "
-                                   "{name: version}}. CSV: columns repo,team[,default_branch,opted_out,skills] "
+                       description="YAML: a list of {repo, team, default_branch?, opted_out?, pilot?, skills?: "
+                                   "{name: version}}. CSV: columns repo,team[,default_branch,opted_out,pilot,skills] "
                                    "with skills as name@version separated by spaces.")
     imp.add_argument("file", type=Path)
     imp.set_defaults(func=_import)
@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ls = s.add_parser("list", help="list services and the skill versions they run")
     ls.add_argument("--skill", help="only services that use this skill")
     ls.set_defaults(func=_list)
+    pilot = s.add_parser("pilot", help="mark services as pilots: first in a staged rollout's pilot wave")
+    pilot.add_argument("repos", nargs="+", metavar="REPO", help="owner/name")
+    pilot.add_argument("--off", action="store_true", help="remove the pilot flag instead")
+    pilot.set_defaults(func=_pilot)
 
 
 def parse_services(path: Path) -> list[tuple[Service, dict[str, str]]]:
@@ -65,6 +69,7 @@ def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise UserError(f"{where}: repo {repo!r} must be owner/name")
     opted = str(row.get("opted_out", "false")).lower() in ("true", "1", "yes")
+    pilot = str(row.get("pilot", "false")).lower() in ("true", "1", "yes")
     skills = row.get("skills") or {}
     if not isinstance(skills, dict):
         raise UserError(f"{where}: 'skills' must map skill name to version, e.g. {{gcp-nodejs-cicd: 2.0.0}}")
@@ -73,7 +78,7 @@ def _service(row: Any, where: str) -> tuple[Service, dict[str, str]]:
     except UserError as exc:
         raise UserError(f"{where}: {exc}") from None
     return Service(repo=repo, team=str(row["team"]), default_branch=str(row.get("default_branch", "main")),
-                   opted_out=opted), parsed
+                   opted_out=opted, pilot=pilot), parsed
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -100,7 +105,7 @@ def _list(args: argparse.Namespace) -> int:
         skills.setdefault(s.repo, []).append(f"{s.skill}@{s.version}")
     print(f"{'repo':<36}{'team':<18}{'branch':<10}skills")
     for svc in services:
-        flag = " (opted out)" if svc.opted_out else ""
+        flag = (" (opted out)" if svc.opted_out else "") + (" (pilot)" if svc.pilot else "")
         print(f"{svc.repo:<36}{svc.team:<18}{svc.default_branch:<10}{' '.join(skills.get(svc.repo, []))}{flag}")
     print(f"{len(services)} services")
     return 0

@@ -28,25 +28,30 @@ class RolloutState(str, Enum):
     CONFLICT = "conflict"
     FAILED = "failed"
     SUPERSEDED = "superseded"
+    ABORTED = "aborted"      # the release was aborted (or rolled back) by an operator
 
 
-_TERMINAL = {RolloutState.MERGED, RolloutState.REJECTED, RolloutState.SUPERSEDED}
+_TERMINAL = {RolloutState.MERGED, RolloutState.REJECTED, RolloutState.SUPERSEDED, RolloutState.ABORTED}
 _ALLOWED: dict[RolloutState, set[RolloutState]] = {
     # REQUESTED -> MERGED: the repo already had exactly this content, nothing to propose
     RolloutState.REQUESTED: {
         RolloutState.PR_OPEN, RolloutState.MERGED, RolloutState.CONFLICT, RolloutState.FAILED, RolloutState.SUPERSEDED,
+        RolloutState.ABORTED,
     },
     # a conflicted PR is still an open PR: people fix it, then merge or close it
     RolloutState.PR_OPEN: {
         RolloutState.MERGED, RolloutState.REJECTED, RolloutState.CONFLICT, RolloutState.SUPERSEDED,
+        RolloutState.ABORTED,
     },
     RolloutState.CONFLICT: {
         RolloutState.PR_OPEN, RolloutState.MERGED, RolloutState.REJECTED, RolloutState.SUPERSEDED,
+        RolloutState.ABORTED,
     },
-    RolloutState.FAILED: {RolloutState.REQUESTED, RolloutState.SUPERSEDED},
+    RolloutState.FAILED: {RolloutState.REQUESTED, RolloutState.SUPERSEDED, RolloutState.ABORTED},
     RolloutState.MERGED: set(),
     RolloutState.REJECTED: {RolloutState.PR_OPEN},  # a closed PR can be reopened
     RolloutState.SUPERSEDED: set(),
+    RolloutState.ABORTED: set(),
 }
 
 
@@ -75,6 +80,7 @@ class Service(Frozen):
     team: str
     default_branch: str = "main"
     opted_out: bool = False
+    pilot: bool = False      # first in a staged rollout's pilot wave
 
 
 class ServiceSkill(Frozen):
@@ -98,6 +104,7 @@ class Release(Frozen):
     reasons: tuple[str, ...] = ()
     breaking: bool = False        # a fact from assess(); the one definition every function reads
     created_at: datetime | None = None
+    yanked: bool = False          # rolled back: never proposed again
 
 
 class RolloutItem(Frozen):
@@ -110,6 +117,8 @@ class RolloutItem(Frozen):
     reason: str | None = None
     attempts: int = 0
     updated_at: datetime | None = None
+    merge_sha: str | None = None        # the merge commit on the default branch
+    ci_conclusion: str | None = None    # the post-merge check suite's conclusion on that commit
 
 
 class AdoptionRow(Frozen):

@@ -49,6 +49,7 @@ class Gate(_Frozen):
     max_rejected_pct: int = Field(default=100, ge=0, le=100)
     max_conflict_pct: int = Field(default=100, ge=0, le=100)
     soak: timedelta = timedelta(0)
+    max_ci_failures: int = Field(default=0, ge=0, description="post-merge CI failures tolerated")
 
 
 def _check_waves(waves: tuple[Wave, ...] | None) -> None:
@@ -126,9 +127,12 @@ DEFAULT_MATRIX: Mapping[Severity, MatrixEntry] = MappingProxyType({
                               "security"),
 })
 
-# the next wave waits for the current one to be ≥ 90 % merged (or done); a fast track has one wave
+# the next wave waits for the current one to be healthy, ≥ 90 % merged (or done) and soaked a day
+# since its last merge; a failed gate pauses the rollout. A fast track has one wave.
 GATES: Mapping[Rollout, Gate] = MappingProxyType({
-    Rollout.GRADUAL: Gate(), Rollout.STAGED: Gate(), Rollout.FAST_TRACK: Gate(min_merged_pct=0),
+    Rollout.GRADUAL: Gate(max_rejected_pct=25, max_conflict_pct=50, soak=timedelta(hours=24)),
+    Rollout.STAGED: Gate(max_rejected_pct=10, max_conflict_pct=25, soak=timedelta(hours=24)),
+    Rollout.FAST_TRACK: Gate(min_merged_pct=0),
 })
 _ONE_WAVE = (Wave(name="all", percent=100),)
 _REVIEW_RANK = {Review.AUTO: 0, Review.AUTO_IF_NON_BREAKING: 1, Review.HUMAN: 2, Review.SECURITY_TEAM: 3}

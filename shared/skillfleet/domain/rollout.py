@@ -17,14 +17,17 @@ from .policy import Gate
 def plan_waves(services: Sequence[Service], percents: Sequence[int], *, salt: str) -> dict[str, int]:
     """Assign each service a wave. `percents` are cumulative (e.g. [1, 10, 25, 100]); the order
     inside a release is a stable hash of (salt, repo), so a re-run assigns the same waves and
-    each release samples a different pilot set."""
+    each release samples a different pilot set. Services flagged `pilot` come first: the first
+    wave is every pilot, topped up by the hash when there are fewer than its share."""
     if not percents or percents[-1] != 100:
         percents = [*percents, 100]
-    ordered = sorted(services, key=lambda s: hashlib.sha256(f"{salt}:{s.repo}".encode()).hexdigest())
+    ordered = sorted(services, key=lambda s: (not s.pilot, hashlib.sha256(f"{salt}:{s.repo}".encode()).hexdigest()))
+    pilots = sum(1 for s in services if s.pilot) if len(percents) > 1 else 0
     waves: dict[str, int] = {}
     start = 0
     for wave, pct in enumerate(percents):
         end = max(start + 1, math.ceil(len(ordered) * pct / 100)) if wave < len(percents) - 1 else len(ordered)
+        end = max(end, pilots) if wave == 0 else end
         for svc in ordered[start:end]:
             waves[svc.repo] = wave
         start = min(end, len(ordered))

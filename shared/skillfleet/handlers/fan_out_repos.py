@@ -12,17 +12,21 @@ from ..domain.errors import PermanentError
 from ..domain.messages import SkillReleased, UpdateRepo
 from ..domain.model import RolloutState
 from ..domain.rollout import plan_waves
+from ..domain.rollout_control import RolloutPhase
 from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Notifier, Registry
 from ..runonce import once
 from .bundles import policy_of
 
+_STOPPED = (RolloutPhase.ABORTED, RolloutPhase.ROLLED_BACK)
 
 def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore,
            notifier: Notifier | None = None) -> None:
     release = registry.get_release_by_id(msg.release_id)
     if release is None:
         raise PermanentError(f"release {msg.release_id} ({msg.skill} v{msg.version}) is not in the registry")
+    if release.yanked or registry.rollout_control(msg.release_id).phase in _STOPPED:
+        return   # aborted or rolled back: never proposed again (a newer tag is a new release)
     policy = policy_of(release, blobs)
     target = Version.parse(msg.version)
     installed = {s.repo: Version.parse(s.version) for s in registry.service_skills(skill=msg.skill)}
@@ -37,6 +41,7 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore
             bus.publish(UpdateRepo(release_id=msg.release_id, skill=msg.skill, version=msg.version,
                                    repo=service.repo, wave=item.wave),
                         correlation_id=f"{msg.skill}-v{msg.version}")
+    registry.open_wave(msg.release_id, 0, at=None, actor="fan-out-repos", reason="the first wave opens at release")
     if notifier is not None:   # a failed send forgets its key: the redelivery sends it
         once(registry, "digest", f"rollout-started:{msg.skill}@{msg.version}",
              partial(_announce, msg, registry, notifier))

@@ -2,9 +2,10 @@
 
 For every release with open PRs (`pr_open`, `conflict`) past the merge SLA of its policy (counted
 from the release): one reminder comment per PR and day, and past twice the SLA the label
-`skills-sla-escalated`. A release whose current wave passed its policy's gate (by default: every
-item terminal, or 90% merged) gets its next wave requested. One digest per release and day says
-what the sweep did.
+`skills-sla-escalated`. Waves move through `handlers/rollout_waves.step`: a release whose current
+wave passed its policy's gate (healthy, merged enough, soaked) gets its next wave opened, exactly
+once; a failed gate pauses the rollout with one alert. One digest per release and day says what
+the sweep did.
 
 The sweep's clock is the message's `requested_at` (the Scheduler's time), so a redelivery judges
 the same moment. Every side effect is guarded by a registry key, so a repeat is quiet.
@@ -18,12 +19,13 @@ from functools import partial
 
 from ..domain.durations import format_duration
 from ..domain.labels import LABEL_ESCALATED
-from ..domain.messages import SweepSlas, UpdateRepo
+from ..domain.messages import SweepSlas
 from ..domain.model import Release, RolloutItem, RolloutState
 from ..domain.policy import Policy
-from ..domain.rollout import is_overdue, next_wave
+from ..domain.rollout import is_overdue
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from ..runonce import once
+from . import rollout_waves
 from .bundles import policy_of
 
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
@@ -38,6 +40,7 @@ class _Outcome:
     escalated: int = 0
     wave: int | None = None
     wave_size: int = 0
+    paused: str | None = None
 
 
 def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
@@ -45,11 +48,11 @@ def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore
     now = msg.requested_at
     for release in _releases(registry):
         items = registry.list_rollout_items(release.id or 0)
-        if not any(i.state in _OPEN or i.state is RolloutState.REQUESTED for i in items):
+        if not items:
             continue
         outcome, policy = _Outcome(), policy_of(release, blobs)
         _chase(release, policy, items, now, outcome, registry=registry, forge=forge)
-        _release_wave(release, policy, items, now, outcome, bus=bus)
+        _release_wave(release, policy, items, now, outcome, registry=registry, bus=bus, notifier=notifier)
         _report(release, now, outcome, registry=registry, notifier=notifier)
 
 
@@ -104,26 +107,23 @@ def _span(delta: timedelta) -> str:
 
 
 def _release_wave(release: Release, policy: Policy, items: list[RolloutItem], now: datetime, out: _Outcome, *,
-                  bus: Bus) -> None:
-    wave = next_wave(items, policy.gate, now)
-    if wave is None:
-        return
-    waiting = [i for i in items if i.wave == wave and i.state is RolloutState.REQUESTED]
-    for item in waiting:   # generate-pr works only on `requested` items: a repeat here is harmless
-        bus.publish(UpdateRepo(release_id=item.release_id, skill=release.skill, version=release.version,
-                               repo=item.repo, wave=wave), correlation_id=release.tag)
-    out.wave, out.wave_size = wave, len(waiting)
+                  registry: Registry, bus: Bus, notifier: Notifier | None) -> None:
+    step = rollout_waves.step(release, policy, items, now, registry=registry, bus=bus, notifier=notifier)
+    out.wave, out.wave_size = step.opened, step.size
+    if step.paused and step.verdict is not None:
+        out.paused = step.verdict.summary
 
 
 def _report(release: Release, now: datetime, out: _Outcome, *, registry: Registry,
             notifier: Notifier | None) -> None:
-    if not out.overdue and out.wave is None:
+    if not out.overdue and out.wave is None and out.paused is None:
         return
     name = f"{release.skill}@{release.version}"
     detail = {"overdue": out.overdue, "reminded": out.reminded, "escalated": out.escalated,
-              "next_wave": out.wave, "next_wave_size": out.wave_size, "at": now.isoformat()}
+              "next_wave": out.wave, "next_wave_size": out.wave_size, "paused": out.paused,
+              "at": now.isoformat()}
     registry.audit("sla.sweep", name, detail)
-    if notifier is not None:
+    if notifier is not None and (out.overdue or out.wave is not None):   # a pause sends its own alert
         once(registry, "digest", f"sla:{name}:{now.date().isoformat()}",
               partial(notifier.send_digest, _digest(release, out)))
 

@@ -17,13 +17,14 @@ class CatalogStore(RegistryBase):
     def upsert_service(self, service: Service) -> None:
         with self._tx() as cur:
             cur.execute(
-                """INSERT INTO services (repo, team, default_branch, opted_out) VALUES (%s, %s, %s, %s)
+                """INSERT INTO services (repo, team, default_branch, opted_out, pilot) VALUES (%s, %s, %s, %s, %s)
                    ON CONFLICT (repo) DO UPDATE SET team = EXCLUDED.team,
                        default_branch = EXCLUDED.default_branch, opted_out = EXCLUDED.opted_out,
-                       updated_at = now()
-                   WHERE (services.team, services.default_branch, services.opted_out)
-                         IS DISTINCT FROM (EXCLUDED.team, EXCLUDED.default_branch, EXCLUDED.opted_out)""",
-                (service.repo, service.team, service.default_branch, service.opted_out),
+                       pilot = EXCLUDED.pilot, updated_at = now()
+                   WHERE (services.team, services.default_branch, services.opted_out, services.pilot)
+                         IS DISTINCT FROM (EXCLUDED.team, EXCLUDED.default_branch, EXCLUDED.opted_out,
+                                           EXCLUDED.pilot)""",
+                (service.repo, service.team, service.default_branch, service.opted_out, service.pilot),
             )
 
     def get_service(self, repo: str) -> Service | None:

@@ -13,12 +13,13 @@ from ...ports import Registry
 from ...runtime.settings import Settings
 from .adoption import AdoptionStore
 from .catalog import CatalogStore
+from .control import ControlStore
 from .database import open_database
 from .ops import OpsStore
 from .rollout import RolloutStore
 
 
-class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore):
+class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore):
     def __repr__(self) -> str:
         return f"PostgresRegistry({self._db.where})"
 

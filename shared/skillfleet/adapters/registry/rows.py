@@ -11,7 +11,7 @@ from .sql import Row
 
 def service(row: Row) -> Service:
     return Service(repo=row["repo"], team=row["team"], default_branch=row["default_branch"],
-                   opted_out=row["opted_out"])
+                   opted_out=row["opted_out"], pilot=row.get("pilot", False))
 
 
 def service_skill(row: Row) -> ServiceSkill:
@@ -24,6 +24,7 @@ def release(row: Row) -> Release:
         severity=row["severity"], tag=row["tag"], commit_sha=row["commit_sha"], bundle_uri=row["bundle_uri"],
         bundle_sha256=row["bundle_sha256"], changelog=row["changelog"],
         reasons=tuple(_json(row["reasons"])), breaking=row["breaking"], created_at=row["created_at"],
+        yanked=row.get("yanked_at") is not None,
     )
 
 
@@ -31,7 +32,7 @@ def rollout_item(row: Row) -> RolloutItem:
     return RolloutItem(
         release_id=row["release_id"], repo=row["repo"], state=RolloutState(row["state"]), wave=row["wave"],
         pr_number=row["pr_number"], pr_url=row["pr_url"], reason=row["reason"], attempts=row["attempts"],
-        updated_at=row["updated_at"],
+        updated_at=row["updated_at"], merge_sha=row.get("merge_sha"), ci_conclusion=row.get("ci_conclusion"),
     )
 
 

@@ -1,0 +1,65 @@
+"""A release's rollout as operators steer it: its phase and the waves opened so far. Pure.
+
+The phase moves `running → paused → running`, `running|paused → aborted`, any open phase
+`→ rolled_back`, and `running → done` once every wave is open and every item settled.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from .errors import UserError
+from .model import Frozen
+
+
+class RolloutPhase(str, Enum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    ABORTED = "aborted"
+    ROLLED_BACK = "rolled_back"
+    DONE = "done"
+
+
+# the phases each phase may be entered from
+ENTER_FROM: dict[RolloutPhase, tuple[RolloutPhase, ...]] = {
+    RolloutPhase.PAUSED: (RolloutPhase.RUNNING,),
+    RolloutPhase.RUNNING: (RolloutPhase.PAUSED,),
+    RolloutPhase.ABORTED: (RolloutPhase.RUNNING, RolloutPhase.PAUSED),
+    RolloutPhase.ROLLED_BACK: (RolloutPhase.RUNNING, RolloutPhase.PAUSED, RolloutPhase.ABORTED, RolloutPhase.DONE),
+    RolloutPhase.DONE: (RolloutPhase.RUNNING,),
+}
+
+
+class PhaseRefused(UserError):
+    """An operator asked for a move the rollout's phase does not allow."""
+
+
+class WaveOpening(Frozen):
+    wave: int
+    opened_at: datetime
+    opened_by: str
+    reason: str | None = None
+
+
+class RolloutControl(Frozen):
+    release_id: int
+    phase: RolloutPhase = RolloutPhase.RUNNING
+    reason: str | None = None
+    waves: tuple[WaveOpening, ...] = ()
+
+    @property
+    def current_wave(self) -> int | None:
+        """The newest wave opened (None before fan-out opened the first)."""
+        return max((w.wave for w in self.waves), default=None)
+
+    def opened(self, wave: int) -> WaveOpening | None:
+        return next((w for w in self.waves if w.wave == wave), None)
+
+
+def check_phase(current: RolloutPhase, target: RolloutPhase, what: str) -> bool:
+    """True for a real move, False for a repeat; PhaseRefused (saying why) otherwise."""
+    if current is target:
+        return False
+    if current not in ENTER_FROM[target]:
+        raise PhaseRefused(f"{what}: the rollout is {current.value} and cannot become {target.value}")
+    return True
