@@ -171,8 +171,11 @@ def _registry(settings: Settings) -> Registry:
 
 def _forge(settings: Settings) -> Forge:
     from .adapters.forge_github import GitHubForge
+    from .adapters.github_auth import app_credentials
     token = settings.github_token.get_secret_value() if settings.github_token else ""
-    return GitHubForge(settings.github_url, token)
+    app = app_credentials(settings.github_app_id, settings.github_app_private_key,
+                          settings.github_app_private_key_file)
+    return GitHubForge(settings.github_url, token, app=app)
 
 
 def _blobs(settings: Settings) -> BlobStore:

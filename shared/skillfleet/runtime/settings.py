@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # GitHub
     github_url: str = "https://api.github.com"
     github_token: SecretStr | None = None
+    github_app_id: int | None = None                  # a GitHub App (installation tokens) instead of a token
+    github_app_private_key: SecretStr | None = None   # PEM, from Secret Manager (--set-secrets) in the cloud
+    github_app_private_key_file: Path | None = None   # or a .pem file, locally
     webhook_secret: SecretStr | None = None
     skills_repo: str = "platform/skills"
     skills_repo_id: str | None = None

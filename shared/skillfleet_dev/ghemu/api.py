@@ -34,6 +34,12 @@ class Request:
         except ValueError:
             raise ApiError(404, "Not Found") from None
 
+    def number_param(self, name: str) -> int:
+        try:
+            return int(self.params[name])
+        except ValueError:
+            raise ApiError(404, "Not Found") from None
+
     def obj(self) -> dict[str, Any]:
         if self.body is None:
             return {}

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from . import admin_http, ops_checks, ops_pulls, ops_reviews, ops_statuses
+from .apps import GitHubApp
 from .hub import Hub
 from .limits import Fault, FaultInjector, RateLimiter, RateLimits, RequestLog, RequestRecord
 from .ops_refs import commit_files, push
@@ -170,6 +171,15 @@ class GitHubEmulator:
         """GitHub's lazy `mergeable`: a GET of a PR answers null ("unknown") the first time after it
         opened or its head or base moved, the computed value on later GETs. Off by default."""
         self.hub.lazy_mergeable = lazy
+
+    def install_app(self, org: str, *, app_id: int, public_key: str, slug: str = "skillfleet",
+                    token_ttl: float | None = None) -> int:
+        """A GitHub App (JWTs checked with `public_key`, PEM) installed on `org`; its installation
+        tokens act as `<slug>[bot]` and expire after `token_ttl` seconds (GitHub: 3600)."""
+        apps = self.hub.apps
+        app = apps.apps.get(app_id) or apps.register(GitHubApp(app_id, slug, public_key))
+        apps.token_ttl = apps.token_ttl if token_ttl is None else token_ttl
+        return app.installations.setdefault(org.lower(), self.hub.next_id())
 
     # --- webhooks ------------------------------------------------------------------------
     def add_hook(self, target: str | Sink, secret: str | None = None, events: Iterable[str] = ("*",)) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .apps import Apps
 from .gitstore import GitRepo, Person
 from .shapes import Shapes
 from .state import ApiError, Pull, Repo, User, not_found, now_iso
@@ -29,6 +30,7 @@ class Hub:
         self._shapes: Shapes | None = None
         self.lazy_mergeable = False   # GitHub's lazy `mergeable` (null on the first GET), opt-in
         self.timers: list[threading.Timer] = []   # slow CI completions still to come
+        self.apps = Apps()   # GitHub Apps, their installations and installation tokens
         self.user(bot_login, "Bot" if bot_login.endswith("[bot]") else "User")
 
     # --- identities ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from . import graphql, routes_checks, routes_git, routes_pulls, routes_repo
+from . import apps, graphql, routes_apps, routes_checks, routes_git, routes_pulls, routes_repo
 from .api import Request, Response, Route, route
 from .gitstore import GitError
 from .hub import Hub
@@ -39,7 +39,7 @@ class App:
                  log: RequestLog, admin: AdminHandler | None = None) -> None:
         self.hub, self.tokens, self.limiter, self.faults, self.log = hub, tokens, limiter, faults, log
         self.admin = admin
-        self.routes: list[Route] = [*routes_checks.ROUTES, *routes_git.ROUTES, *routes_repo.ROUTES,
+        self.routes: list[Route] = [*routes_apps.ROUTES, *routes_checks.ROUTES, *routes_git.ROUTES, *routes_repo.ROUTES,
                                     *routes_pulls.ROUTES, *graphql.ROUTES, route("GET", "/rate_limit", self._rate_limit)]
 
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], data: bytes) -> Raw:
@@ -62,6 +62,9 @@ class App:
             return status, {**headers, **self.limiter.peek("anonymous", "core").headers()}, payload, path
         matched = next(((r, p) for r in self.routes if (p := r.match(method, path)) is not None), None)
         template = matched[0].template if matched else path
+        if login.startswith(apps.APP_LOGIN_PREFIX) and template not in apps.JWT_ROUTES:
+            # an App's JWT only reaches the App endpoints; everything else needs an installation token
+            return (*_json(401, {"message": "Bad credentials", "documentation_url": _DOCS}), template)
         try:
             body = json.loads(data) if data.strip() else None
         except ValueError:
@@ -157,7 +160,7 @@ class App:
         scheme, _, token = (headers.get("Authorization") or "").partition(" ")
         if scheme.lower() not in ("token", "bearer"):
             return None
-        return self.tokens.get(token.strip())
+        return self.tokens.get(token.strip()) or self.hub.apps.login_for(token.strip())
 
 
 def _api_path(path: str) -> str:
