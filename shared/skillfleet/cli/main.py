@@ -23,14 +23,23 @@ from ..runtime.settings import Settings
 _COMMANDS = (
     "demo_cmd", "db_cmd", "services_cmd", "release_cmd", "status_cmd",
     "skills_cmd", "merge_cmd", "infra_cmd", "deploy_cmd", "dev_cmd", "dlq_cmd",
+    "dashboard_cmd",
 )
+EXIT_CODES = """exit codes:
+  0    done (status: the release is recorded; lists: printed, possibly empty)
+  1    a transient or operational failure (the registry or GitHub did not answer): retry
+  2    bad input or settings (the message says what to fix), or a usage error
+  130  interrupted (Ctrl-C)
+a closed pipe (`skillfleet ... | head`) ends quietly."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skillfleet",
         description="Roll out versioned Skills to service repositories, GitOps style.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"skillfleet {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMANDS:
         if importlib.util.find_spec(f"{__package__}.{name}") is None:
@@ -58,6 +67,24 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None)
     except KeyboardInterrupt:
         print("skillfleet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`| head`): no traceback, and no second error when Python flushes stdout."""
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("skillfleet")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def settings_once() -> Callable[[], Settings]:

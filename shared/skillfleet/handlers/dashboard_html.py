@@ -41,7 +41,7 @@ def fleet_page(view: dict[str, Any]) -> str:
     body = table([("Skill", False), ("Latest", False), ("Adopted", True), ("Latest release", False),
                   ("Versions in use", False)], rows, caption="Every skill, its latest release", name="skills")
     body += "<h2>Open rollouts</h2>" + _rollouts(view["open_rollouts"])
-    body += '<p class="muted">JSON: <a href="api/fleet">api/fleet</a></p>'
+    body += '<p class="muted"><a href="api/fleet">This view as JSON</a></p>'
     return document("Skill adoption", body)
 
 
@@ -78,7 +78,7 @@ def release_page(view: dict[str, Any]) -> str:
     body += "<h2>Teams</h2>" + _teams(view)
     body += "<h2>Repositories</h2>" + _repos(view)
     api = link("api/release", **view["filters"] | {"version": view["version"]})
-    body += f'<p class="muted">JSON: <a href="{api}">{api}</a></p>'
+    body += f'<p class="muted"><a href="{api}">This view as JSON</a></p>'
     crumbs = f'<a href="./">Fleet overview</a> › {escape(title)}'
     return document(f"{title}: {view['severity']} release", body, crumbs=crumbs)
 

@@ -13,7 +13,7 @@ _CSS = """
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);
 margin:0 auto;padding:1rem;max-width:72rem}
-a{color:var(--link)}a:focus-visible,button:focus-visible,select:focus-visible,input:focus-visible,
+a{color:var(--link);overflow-wrap:anywhere}a:focus-visible,button:focus-visible,select:focus-visible,input:focus-visible,
 summary:focus-visible{outline:3px solid #0969da;outline-offset:2px}
 h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.25rem;margin:2rem 0 .6rem}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.4rem}
