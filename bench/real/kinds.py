@@ -24,6 +24,8 @@ def build(kind: str, file: str, base_text: str, theirs_text: str, rng: random.Ra
         return None
     maker = _MAKERS[kind]
     case = maker(base, b, t, theirs_text, rng)
+    if case is not None and case.expected is t:
+        case.expected = copy.deepcopy(t)
     if case is None or load(case.ours) is None:
         return None
     case.kind, case.file = kind, file
@@ -93,8 +95,7 @@ def _top(key: str, make: Any) -> Any:
         expected = copy.deepcopy(t)
         if not isinstance(expected.get(block), dict):
             expected[block] = {}
-        if name not in (t.get(block) or {}) or (b.get(block) or {}).get(name) == t[block][name] \
-                or block == "options":
+        if name not in (t.get(block) or {}) or (b.get(block) or {}).get(name) == t[block][name]:
             expected[block][name] = o[block][name]
             return _case(base, ours, theirs, "clean", expected)
         return _case(base, ours, theirs, "conflict", None)
