@@ -8,6 +8,8 @@ the original topic and marks the entry replayed, so replaying again publishes no
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ from ..domain.messages import MESSAGE_TYPES
 from ..ports import DeadLetter, Registry
 from ..runtime.functions import FUNCTIONS
 from ..runtime.settings import Settings
+from .output import add_json_flag, print_json
 
 if TYPE_CHECKING:
     from ..infra.topology import Topology
@@ -29,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     dlq = p.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     ls = dlq.add_parser("list", help="messages that failed for good: id, where, type, attempts, age, error")
     ls.add_argument("--all", action="store_true", help="include entries already replayed")
+    add_json_flag(ls)
     ls.set_defaults(func=_list)
     rp = dlq.add_parser("replay", help="republish dead letters to their original topic (once each)")
     rp.add_argument("ids", nargs="*", type=int, metavar="ID", help="dead-letter ids from `dlq list`")
@@ -39,8 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _list(args: argparse.Namespace) -> int:
     settings = args.settings()
     registry = _registry(settings)
-    _collect(settings, registry)
+    with contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):   # stdout: the JSON only
+        _collect(settings, registry)
     letters = registry.list_dead_letters(include_replayed=args.all)
+    if args.json:
+        print_json([_letter(d) for d in letters])
+        return 0
     if not letters:
         print("no dead letters")
         return 0
@@ -136,6 +144,12 @@ def topic_of(letter: DeadLetter, topics: dict[str, str]) -> str:
         return cls.TOPIC
     raise UserError(f"dead letter {letter.id}: cannot tell its topic (subscription {letter.subscription!r}, "
                     f"type {letter.message_type!r}); publish it by hand if it is still wanted")
+
+
+def _letter(d: DeadLetter) -> dict[str, object]:
+    return {"id": d.id, "subscription": d.subscription, "message_type": d.message_type, "attempts": d.attempts,
+            "error": d.error, "created_at": d.created_at.isoformat(),
+            "replayed_at": d.replayed_at.isoformat() if d.replayed_at else None}
 
 
 def _table(letters: list[DeadLetter], now: datetime) -> str:

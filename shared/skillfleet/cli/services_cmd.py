@@ -11,6 +11,7 @@ from ..domain import yamlsafe
 from ..domain.errors import UserError
 from ..domain.model import Service
 from ..domain.versioning import Version, validate_skill_name
+from .output import add_json_flag, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     am.set_defaults(func=_automerge)
     ls = s.add_parser("list", help="list services and the skill versions they run")
     ls.add_argument("--skill", help="only services that use this skill")
+    add_json_flag(ls)
     ls.set_defaults(func=_list)
     pilot = s.add_parser("pilot", help="mark services as pilots: first in a staged rollout's pilot wave")
     pilot.add_argument("repos", nargs="+", metavar="REPO", help="owner/name")
@@ -103,6 +105,9 @@ def _list(args: argparse.Namespace) -> int:
     skills: dict[str, list[str]] = {}
     for s in registry.service_skills(skill=args.skill):
         skills.setdefault(s.repo, []).append(f"{s.skill}@{s.version}")
+    if args.json:
+        print_json([svc.model_dump() | {"skills": skills.get(svc.repo, [])} for svc in services])
+        return 0
     print(f"{'repo':<36}{'team':<18}{'branch':<10}skills")
     for svc in services:
         flag = (" (opted out)" if svc.opted_out else "") + (" (pilot)" if svc.pilot else "")
