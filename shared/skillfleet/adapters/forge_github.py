@@ -206,7 +206,10 @@ class GitHubForge:
         """Delete `branch`; False when it was already gone (a repeat is quiet)."""
         with _mapped(repo, f"deleting branch {branch}"):
             try:
-                self._repo(repo).get_git_ref(f"heads/{branch}").delete()
+                ref = self._repo(repo).get_git_ref(f"heads/{branch}")
+                if not ref.object.sha:   # the GET gives the ref's API url (git/refs/...), the one DELETE takes
+                    return False
+                ref.delete()
             except UnknownObjectException:
                 return False
             return True

@@ -22,7 +22,7 @@ from ..runtime.settings import Settings
 # command modules under skillfleet.cli, in help order
 _COMMANDS = (
     "demo_cmd", "db_cmd", "services_cmd", "release_cmd", "status_cmd",
-    "skills_cmd", "merge_cmd", "infra_cmd", "deploy_cmd", "dev_cmd", "dlq_cmd",
+    "skills_cmd", "merge_cmd", "infra_cmd", "deploy_cmd", "dev_cmd", "dlq_cmd", "rollout_cmd",
     "dashboard_cmd",
 )
 EXIT_CODES = """exit codes:

@@ -1,6 +1,8 @@
-"""record-merge: a skill PR that was merged, closed or reopened is recorded in the registry."""
+"""record-merge: a skill PR that was merged, closed or reopened is recorded in the registry, and so
+is the post-merge CI result (a completed check suite on the default branch's merge commit)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..domain.errors import UserError
@@ -9,8 +11,14 @@ from ..domain.model import RolloutItem, RolloutState
 from ..domain.versioning import ReleaseTag
 from ..ports import Forge, Registry
 
+_MERGE_MESSAGE = re.compile(r"^Merge pull request #(\d+) from [^/\s]+/(skills/\S+)")
+_SETTLED_BY_US = (RolloutState.ABORTED, RolloutState.SUPERSEDED)   # skillfleet closed these PRs itself
+
 
 def handle(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> None:
+    if msg.event == "check_suite" and msg.action == "completed":
+        _post_merge_ci(msg, registry)
+        return
     if msg.event != "pull_request" or msg.action not in ("closed", "reopened"):
         return
     pr: dict[str, Any] = msg.payload.get("pull_request") or {}
@@ -19,18 +27,22 @@ def handle(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> Non
     if item is None:
         return  # not a skillfleet PR
     number = int(pr["number"])
+    if item.state in _SETTLED_BY_US and not pr.get("merged"):
+        return   # the close we made ourselves (abort, supersede, rollback) comes back as a webhook
     if msg.action == "reopened":
         registry.transition(item.release_id, repo, RolloutState.PR_OPEN, pr_number=number)
     elif pr.get("merged"):
-        _merged(registry, item, repo, number)
+        _merged(registry, item, repo, number, str(pr.get("merge_commit_sha") or ""))
     else:
         reason = forge.last_comment(repo, number) or "closed without a comment"
         registry.transition(item.release_id, repo, RolloutState.REJECTED, pr_number=number, reason=reason)
 
 
-def _merged(registry: Registry, item: RolloutItem, repo: str, number: int) -> None:
+def _merged(registry: Registry, item: RolloutItem, repo: str, number: int, merge_sha: str) -> None:
     release = registry.get_release_by_id(item.release_id)
     registry.transition(item.release_id, repo, RolloutState.MERGED, pr_number=number)
+    if merge_sha:
+        registry.record_merge_commit(item.release_id, repo, merge_sha)
     if release is not None:
         registry.set_service_skill(repo, release.skill, release.version)
 
@@ -48,3 +60,24 @@ def _find_item(registry: Registry, repo: str, pr: dict[str, Any]) -> RolloutItem
         return None
     release = registry.get_release(tag.skill, str(tag.version))
     return registry.get_rollout_item(release.id, repo) if release and release.id else None
+
+
+def _post_merge_ci(msg: GitHubEventReceived, registry: Registry) -> None:
+    """A check suite on the default branch whose head is a skill PR's merge commit: the wave gate
+    reads its conclusion (a failure stops the next wave)."""
+    suite: dict[str, Any] = msg.payload.get("check_suite") or {}
+    repository: dict[str, Any] = msg.payload.get("repository") or {}
+    repo = repository.get("full_name") or msg.repo
+    default = repository.get("default_branch") or "main"
+    if suite.get("head_branch") != default or not suite.get("head_sha") or not suite.get("conclusion"):
+        return
+    sha, conclusion = str(suite["head_sha"]), str(suite["conclusion"])
+    if registry.record_post_merge_ci(repo, sha, conclusion) is not None:
+        return
+    # CI on the merge commit may finish before the PR's `closed` webhook is handled: the merge
+    # commit's message names the PR's branch ("Merge pull request #N from owner/skills/...")
+    found = _MERGE_MESSAGE.search(str((suite.get("head_commit") or {}).get("message") or ""))
+    item = _find_item(registry, repo, {"number": int(found[1]), "head": {"ref": found[2]}}) if found else None
+    if item is not None and item.merge_sha is None:
+        registry.record_merge_commit(item.release_id, repo, sha)
+        registry.record_post_merge_ci(repo, sha, conclusion)
