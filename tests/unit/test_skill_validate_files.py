@@ -206,7 +206,7 @@ def test_name_and_version_must_match_the_tag() -> None:
 
 def test_warnings_and_strict() -> None:
     extra = ("dependancies: [x]\nsla_override: 96h\nsla_override_reason: r\n"
-             "severity_matrix:\n  security: {review: auto}\n")
+             "severity_matrix:\n  security: {review: human}\n")
     block = "files:\n  - {source: a.txt, destination: a.txt, strategy: text, owned: [x]}\n"
     report = validate({"SKILL.md": skill_md(block, extra=extra), "a.txt": b"a"})
     assert report.ok
