@@ -118,6 +118,7 @@ def test_a_staged_release_opens_wave_by_wave_pauses_on_a_failed_gate_and_aborts(
     assert not any(open_skill_prs(w, r) for r in everyone)
     [closed] = [p for p in w.pulls(second[0]) if p["state"] == "closed"]
     assert closed["merged"] is False
+    assert w.registry.list_dead_letters() == []   # our own closes came back as webhooks, quietly
 
 
 def test_a_failed_post_merge_ci_on_the_default_branch_stops_the_next_wave(make_world, capsys):
@@ -133,3 +134,25 @@ def test_a_failed_post_merge_ci_on_the_default_branch_stops_the_next_wave(make_w
     view = status(w, capsys)
     assert view["phase"] == "paused" and "post-merge CI failed on 1" in view["reason"]
     assert not any(w.pulls(r) for r in wave_repos(w, rel, 1))
+
+
+def test_a_newer_release_supersedes_the_older_open_pr_in_each_repo(make_world, capsys):
+    w = make_world(services=12)
+    old, _ = release(w, "2.1.0", "feat: lint step")                     # one wave: every repo gets a PR
+    assert all(len(open_skill_prs(w, s.repo)) == 1 for s in w.services)
+    new, _ = release(w, "3.0.0", "feat!: drop node 18")
+    [pilot] = wave_repos(w, new, 0)
+    for svc in w.services:                                              # never two open skill PRs
+        assert len(open_skill_prs(w, svc.repo)) == 1
+    [open_pr] = open_skill_prs(w, pilot)
+    assert open_pr["head"]["ref"] == f"skills/{world.SKILL}-v3.0.0"
+    old_item = items_of(w, old)[pilot]
+    assert old_item.state is S.SUPERSEDED
+    closing = w.gh.pull(pilot, old_item.pr_number)
+    assert closing["state"] == "closed" and not closing["merged"]
+    assert open_pr["html_url"] in (old_item.reason or "")
+    assert not w.gh.branches(pilot, prefix=f"skills/{world.SKILL}-v2.1.0")
+    # the close webhook came back and changed nothing; the older release's other repos are untouched
+    others = {r: i.state for r, i in items_of(w, old).items() if r != pilot}
+    assert set(others.values()) <= {S.PR_OPEN, S.CONFLICT}
+    assert w.registry.list_dead_letters() == []

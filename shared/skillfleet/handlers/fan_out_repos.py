@@ -17,6 +17,7 @@ from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Notifier, Registry
 from ..runonce import once
 from .bundles import policy_of
+from .supersede import supersede_waiting
 
 _STOPPED = (RolloutPhase.ABORTED, RolloutPhase.ROLLED_BACK)
 
@@ -32,6 +33,7 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore
     installed = {s.repo: Version.parse(s.version) for s in registry.service_skills(skill=msg.skill)}
     services = [s for s in registry.list_services(skill=msg.skill) if installed.get(s.repo, target) < target]
     waves = plan_waves(services, policy.percents, salt=f"{msg.skill}@{msg.version}")
+    supersede_waiting(registry, release, [s.repo for s in services])
     for service in services:
         wave = waves[service.repo]
         item, created = registry.ensure_rollout_item(msg.release_id, service.repo, wave)

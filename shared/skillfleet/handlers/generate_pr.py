@@ -10,6 +10,7 @@ from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import bundle_for_version, load_bundle
+from .supersede import supersede_open
 
 _WORKABLE = {RolloutState.REQUESTED, RolloutState.FAILED}
 
@@ -51,6 +52,7 @@ def _open_pr(
     if not plan.has_changes:
         registry.transition(msg.release_id, msg.repo, RolloutState.MERGED, reason="already up to date")
         registry.set_service_skill(msg.repo, release.skill, release.version)
+        supersede_open(registry, forge, release, msg.repo, None)
         return
     policy = release_policy(release, new.manifest.severity_matrix)
     _publish_pr(msg, release, service, plan, policy, registry=registry, forge=forge, bus=bus)
@@ -67,6 +69,7 @@ def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: Updat
     )
     state = RolloutState.CONFLICT if plan.conflicts else RolloutState.PR_OPEN
     registry.transition(msg.release_id, msg.repo, state, pr_number=pr.number, pr_url=pr.url)
+    supersede_open(registry, forge, release, msg.repo, pr.url)
     bus.publish(PullRequestOpened(
         release_id=msg.release_id, skill=release.skill, version=release.version, repo=msg.repo,
         number=pr.number, url=pr.url, branch=pr.branch, draft=pr.draft, conflicts=len(plan.conflicts),

@@ -1,0 +1,59 @@
+"""Supersede: a newer release of a skill replaces the older releases' unfinished work in a repo.
+
+Never two open skill PRs for one skill in one repo: when generate-pr has opened (or found nothing
+to change for) the newer release, each older open PR of that skill in the repo is closed with a
+comment linking its successor, and its item becomes `superseded`; older items that never got a PR
+are superseded at fan-out, so an older rollout's later wave cannot open one.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..domain.model import Release, RolloutState
+from ..domain.versioning import ReleaseTag
+from ..ports import Forge, Registry
+
+_HISTORY = 10       # older releases of one skill looked at, following previous_version
+_WAITING = (RolloutState.REQUESTED, RolloutState.FAILED)
+_OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
+
+
+def older_releases(registry: Registry, release: Release) -> Iterator[Release]:
+    previous, seen = release.previous_version, 0
+    while previous and seen < _HISTORY:
+        older = registry.get_release(release.skill, previous)
+        if older is None or older.id is None:
+            return
+        yield older
+        previous, seen = older.previous_version, seen + 1
+
+
+def supersede_waiting(registry: Registry, release: Release, repos: list[str]) -> int:
+    """Older items of these repos still waiting for their PR become `superseded`."""
+    count = 0
+    for older in older_releases(registry, release):
+        for item in registry.list_rollout_items(older.id or 0):
+            if item.repo in repos and item.state in _WAITING:
+                registry.transition(item.release_id, item.repo, RolloutState.SUPERSEDED,
+                                    reason=f"superseded by {release.tag} before its PR was opened")
+                count += 1
+    return count
+
+
+def supersede_open(registry: Registry, forge: Forge, release: Release, repo: str, successor: str | None) -> int:
+    """Close each older open PR of the skill in `repo`, linking the successor (a PR url, or None
+    when the repo needed no change)."""
+    closed = 0
+    for older in older_releases(registry, release):
+        item = registry.get_rollout_item(older.id or 0, repo)
+        if item is None or item.pr_number is None or item.state not in _OPEN:
+            continue
+        link = f"[the v{release.version} PR]({successor})" if successor else f"v{release.version} (no change needed)"
+        text = (f"skillfleet: superseded by **{release.skill} v{release.version}**: see {link}. It is computed "
+                f"from the version this repository runs, so closing this one loses nothing.")
+        registry.transition(item.release_id, repo, RolloutState.SUPERSEDED, reason=text)  # first: the close webhook finds it settled
+        forge.comment(repo, item.pr_number, text)
+        forge.close_pull(repo, item.pr_number)
+        forge.delete_branch(repo, ReleaseTag.parse(older.tag).branch)
+        closed += 1
+    return closed
