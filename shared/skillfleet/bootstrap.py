@@ -29,13 +29,14 @@ from .domain.messages import (
 from .handlers import dashboard as dashboard_handler
 from .handlers import drift_scan, fan_out_repos, generate_pr, record_merge, review_pr, sla_sweep, tag_received
 from .handlers import github_webhook as webhook_handler
-from .ports import BlobStore, Bus, Forge, Notifier, Registry
+from .ports import AgentReviewer, BlobStore, Bus, Forge, Notifier, Registry, Reviewer
 from .runtime.delivery import Consumer
 from .runtime.functions import function
 from .runtime.settings import Settings
 
 if TYPE_CHECKING:
     from .adapters.bus_memory import BusStats, InProcessBus
+    from .adapters.github_budget import WriteBudget
 
 TagVerifier = Callable[[str, str, str], None]          # (token, tag, sha); raises SignatureError
 CallerVerifier = Callable[[str | None], object]        # (Authorization header); raises SignatureError
@@ -60,6 +61,8 @@ class App:
     notifier: Notifier | None = None
     verify_tag_token: TagVerifier | None = None     # tag-received: GitHub Actions OIDC
     verify_caller: CallerVerifier | None = None     # adoption-dashboard: Google ID token
+    reviewer: Reviewer | None = None                # review-pr: hard checks, approvals, auto-merge
+    agent: AgentReviewer | None = None              # review-pr: the agent reviewer (veto only)
 
 
 def bootstrap(
@@ -67,18 +70,22 @@ def bootstrap(
     blobs: BlobStore | None = None, bus: Bus | None = None, notifier: Notifier | None = None,
     verify_tag_token: TagVerifier | None | FromSettings = FROM_SETTINGS,
     verify_caller: CallerVerifier | None | FromSettings = FROM_SETTINGS,
+    reviewer: Reviewer | None | FromSettings = FROM_SETTINGS,
+    agent: AgentReviewer | None | FromSettings = FROM_SETTINGS,
 ) -> App:
     """Build the App from settings; any adapter can be passed in instead (tests, the local chain)."""
     registry = registry or _registry(settings)
     return App(
         settings=settings,
         registry=registry,
-        forge=forge or _forge(settings),
+        forge=forge or _forge(settings, registry),
         blobs=blobs or _blobs(settings),
         bus=bus or _bus(settings, registry),
         notifier=notifier or _notifier(settings),
         verify_tag_token=_tag_verifier(settings) if verify_tag_token is FROM_SETTINGS else verify_tag_token,
         verify_caller=_caller_verifier(settings) if verify_caller is FROM_SETTINGS else verify_caller,
+        reviewer=_reviewer(settings) if reviewer is FROM_SETTINGS else reviewer,
+        agent=_agent(settings) if agent is FROM_SETTINGS else agent,
     )
 
 
@@ -98,9 +105,11 @@ def consumers(app: App) -> list[Consumer]:
         _consumer("record-merge", GitHubEventReceived, functools.partial(
             record_merge.handle, registry=registry, forge=app.forge)),
         _consumer("review-pr", PullRequestOpened, functools.partial(
-            review_pr.on_pr_opened, registry=registry, forge=app.forge, blobs=app.blobs)),
+            review_pr.on_pr_opened, registry=registry, forge=app.forge, blobs=app.blobs, reviewer=app.reviewer,
+            agent=app.agent, security_team=s.security_team)),
         _consumer("review-pr", GitHubEventReceived, functools.partial(
-            review_pr.on_github_event, registry=registry, forge=app.forge, blobs=app.blobs)),
+            review_pr.on_github_event, registry=registry, forge=app.forge, blobs=app.blobs, reviewer=app.reviewer,
+            agent=app.agent, security_team=s.security_team)),
         _consumer("sla-sweep", SweepSlas, functools.partial(
             sla_sweep.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
             notifier=app.notifier)),
@@ -169,13 +178,43 @@ def _registry(settings: Settings) -> Registry:
     return connect_registry(settings)
 
 
-def _forge(settings: Settings) -> Forge:
+def _forge(settings: Settings, registry: Registry | None = None) -> Forge:
     from .adapters.forge_github import GitHubForge
     from .adapters.github_auth import app_credentials
     token = settings.github_token.get_secret_value() if settings.github_token else ""
     app = app_credentials(settings.github_app_id, settings.github_app_private_key,
                           settings.github_app_private_key_file)
-    return GitHubForge(settings.github_url, token, app=app)
+    budget = _write_budget(settings, registry, app.app_id if app else None, token)
+    # the shared budget paces writes across instances; PyGithub's per-process write spacing would only slow it
+    return GitHubForge(settings.github_url, token, app=app, budget=budget, seconds_between_writes=0.0)
+
+
+def _write_budget(settings: Settings, registry: Registry | None, app_id: int | None, token: str) -> WriteBudget:
+    from .adapters.github_budget import Limits, MemoryBudget, identity
+    limits = Limits(settings.github_writes_per_minute, settings.github_writes_per_hour)
+    database = getattr(registry, "database", None)   # PostgreSQL: one budget for every instance
+    if database is None:
+        return MemoryBudget(limits)
+    from .adapters.registry.budget import PostgresWriteBudget
+    return PostgresWriteBudget(database, identity(app_id, token), limits)
+
+
+def _reviewer(settings: Settings) -> Reviewer | None:
+    """Hard checks and the checks comment need the bot's token; approving needs the reviewer identity."""
+    if not settings.review_checks or settings.github_token is None:
+        return None
+    from .adapters.github_reviewer import GitHubReviewer
+    return GitHubReviewer(settings.github_url, settings.github_token, settings.reviewer_token)
+
+
+def _agent(settings: Settings) -> AgentReviewer | None:
+    """Off unless a model and a key are configured: then no network call is ever made."""
+    if not settings.agent_model or settings.agent_api_key is None:
+        return None
+    from .adapters.agent_reviewer import ClaudeReviewer
+    return ClaudeReviewer(model=settings.agent_model, api_key=settings.agent_api_key,
+                          base_url=settings.agent_base_url, timeout_s=settings.agent_timeout_s,
+                          max_tokens=settings.agent_max_tokens, max_input_chars=settings.agent_max_input_chars)
 
 
 def _blobs(settings: Settings) -> BlobStore:

@@ -6,8 +6,10 @@ run concurrently by several workers.
 """
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
+import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -27,6 +29,7 @@ class BusStats:
     rejected: int = 0
     retried: int = 0
     dead_lettered: int = 0
+    deferred: int = 0       # redelivered later at the time the handler asked (Deferred), not retried
     by_topic: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -42,6 +45,8 @@ class InProcessBus:
         self._progress = progress
         self._subs: dict[str, list[Consumer]] = defaultdict(list)
         self._queue: deque[tuple[Consumer, Delivery]] = deque()
+        self._later: list[tuple[float, int, Consumer, Delivery]] = []   # deferred: (due, seq, ...)
+        self._seq = itertools.count()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.stats = BusStats()
@@ -91,8 +96,17 @@ class InProcessBus:
                     list(pool.map(self._run, batch))
 
     def _take(self, n: int) -> list[tuple[Consumer, Delivery]]:
-        with self._lock:
-            return [self._queue.popleft() for _ in range(min(n, len(self._queue)))]
+        """Up to n deliveries; when only deferred ones are left, sleep until the first is due."""
+        while True:
+            with self._lock:
+                now = time.time()
+                while self._later and self._later[0][0] <= now:
+                    _, _, consumer, delivery = heapq.heappop(self._later)
+                    self._queue.append((consumer, delivery))
+                if self._queue or not self._later:
+                    return [self._queue.popleft() for _ in range(min(n, len(self._queue)))]
+                due = self._later[0][0]
+            time.sleep(max(0.0, due - time.time()))
 
     def _step(self) -> bool:
         batch = self._take(1)
@@ -102,10 +116,15 @@ class InProcessBus:
 
     def _run(self, item: tuple[Consumer, Delivery]) -> None:
         consumer, delivery = item
-        outcome = deliver(consumer, delivery, registry=self._registry)
+        deferred: list[float] = []
+        outcome = deliver(consumer, delivery, registry=self._registry, on_defer=deferred.append)
         with self._lock:
             self.stats.delivered += 1
-            if outcome is Outcome.ACK:
+            if outcome is Outcome.RETRY and deferred:
+                # the handler said when: redeliver then, and a wait is not a failed attempt
+                self.stats.deferred += 1
+                heapq.heappush(self._later, (deferred[0], next(self._seq), consumer, delivery))
+            elif outcome is Outcome.ACK:
                 self.stats.acked += 1
             elif outcome is Outcome.REJECTED:
                 self.stats.rejected += 1

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import requests
 from github import Github, GithubException, GithubRetry, InputGitTreeElement
 from github.GithubException import RateLimitExceededException, UnknownObjectException
 from github.GithubObject import NotSet
@@ -24,6 +23,10 @@ from pydantic import SecretStr
 from ..domain.errors import PermanentError, TransientError
 from ..ports import OpenedPullRequest, PullRequestInfo
 from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
+from .github_budget import WriteBudget
+from .github_errors import mapped
+from .github_errors import message as _message
+from .github_limits import heed, heed_remaining, spend
 
 _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 
@@ -31,12 +34,16 @@ _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "
 class _CountingRetry(GithubRetry):
     """GithubRetry that counts each resend and refuses to sleep longer than max_rate_limit_wait."""
 
-    def __init__(self, counter: Counter | None = None, **kwargs: Any) -> None:
+    def __init__(self, counter: Counter | None = None, rate_limit_retry: bool = True, **kwargs: Any) -> None:
         self._counter = counter or Counter()
+        self._rate_limit_retry = rate_limit_retry
         super().__init__(**kwargs)
+        if not rate_limit_retry:   # a shared budget decides when to come back: never sleep on 403/429 here
+            self.status_forcelist = [s for s in self.status_forcelist or () if s not in (403, 429)]
+            self.respect_retry_after_header = False
 
     def new(self, **kw: Any) -> _CountingRetry:
-        kw["counter"] = self._counter
+        kw["counter"], kw["rate_limit_retry"] = self._counter, self._rate_limit_retry
         return super().new(**kw)
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
@@ -56,15 +63,16 @@ class GitHubForge:
     def __init__(self, base_url: str, token: str | SecretStr, *, throttle: bool = True,
                  seconds_between_requests: float = 0.25, seconds_between_writes: float = 1.0,
                  retries: int = 3, backoff_factor: float = 0.5, max_rate_limit_wait: float = 60.0,
-                 timeout: int = 15, app: AppCredentials | None = None) -> None:
+                 timeout: int = 15, app: AppCredentials | None = None, budget: WriteBudget | None = None) -> None:
         self._base_url = base_url.rstrip("/")
+        self._budget = budget
         self._installations = Installations(self._base_url, app, timeout=timeout) if app else None
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
         self._spacing = (seconds_between_requests, seconds_between_writes) if throttle else (0.0, 0.0)
         self._retry: dict[str, Any] = {
             "total": retries, "backoff_factor": backoff_factor, "max_rate_limit_wait": max_rate_limit_wait,
             "secondary_rate_wait": min(60.0, max_rate_limit_wait), "raise_on_status": False,
-            "allowed_methods": _ALLOWED_RETRY_METHODS}
+            "allowed_methods": _ALLOWED_RETRY_METHODS, "rate_limit_retry": budget is None}
         self._timeout = timeout
         self._local = threading.local()
 
@@ -101,15 +109,24 @@ class GitHubForge:
         return self._counter().n
 
     @contextmanager
-    def _mapped(self, repo: str, doing: str) -> Iterator[None]:
+    def _mapped(self, repo: str, doing: str, writes: int = 0) -> Iterator[None]:
+        """GitHub's failures mapped once; with a budget, `writes` taken first (or Deferred) and GitHub's
+        own rate-limit answers recorded in it for every instance."""
+        if self._budget is not None:
+            spend(self._budget, writes, f"{repo}: {doing}")
         try:
-            with _mapped(repo, doing):
+            with mapped(repo, doing):
                 yield
         except TransientError as exc:
             cause = exc.__cause__
             if self._installations and isinstance(cause, GithubException) and cause.status == 401:
                 self._installations.drop(repo.partition("/")[0])   # expired or revoked: mint anew
+            if self._budget is not None and isinstance(cause, GithubException):
+                heed(self._budget, cause.status, cause.headers or {}, _message(cause), f"{repo}: {doing}")
             raise
+        if self._budget is not None:
+            requester = self._client(repo.partition("/")[0]).requester
+            heed_remaining(self._budget, requester.rate_limiting[0], requester.rate_limiting_resettime)
 
     # --- reading -------------------------------------------------------------------------
     def default_branch(self, repo: str) -> str:
@@ -163,7 +180,7 @@ class GitHubForge:
         commit_message: str, labels: Sequence[str] = (), draft: bool = False,
     ) -> OpenedPullRequest:
         start = self.requests_made
-        with self._mapped(repo, f"opening the update PR from {branch}"):
+        with self._mapped(repo, f"opening the update PR from {branch}", writes=4 + bool(labels)):
             gh = self._repo(repo)
             base_commit = gh.get_git_commit(gh.get_git_ref(f"heads/{base}").object.sha)
             tree = gh.create_git_tree(
@@ -178,18 +195,18 @@ class GitHubForge:
                                      draft=bool(pr.draft), api_calls=self.requests_made - start)
 
     def comment(self, repo: str, number: int, body: str) -> None:
-        with self._mapped(repo, f"commenting on #{number}"):
+        with self._mapped(repo, f"commenting on #{number}", writes=1):
             self._repo(repo).get_issue(number).create_comment(body)
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
         if labels:
-            with self._mapped(repo, f"labelling #{number}"):
+            with self._mapped(repo, f"labelling #{number}", writes=1):
                 self._repo(repo).get_issue(number).add_to_labels(*labels)
 
     def merge_pull(self, repo: str, number: int, *, method: str = "merge", sha: str | None = None) -> bool:
         """True when the PR is merged (now or before); False when GitHub says it cannot be merged yet
         (or, with `sha`, that the head moved on: 409)."""
-        with self._mapped(repo, f"merging #{number}"):
+        with self._mapped(repo, f"merging #{number}", writes=1):
             pr = self._repo(repo).get_pull(number)
             try:
                 return bool(pr.merge(merge_method=method, sha=sha if sha else NotSet).merged)
@@ -199,12 +216,12 @@ class GitHubForge:
                 raise
 
     def close_pull(self, repo: str, number: int) -> None:
-        with self._mapped(repo, f"closing #{number}"):
+        with self._mapped(repo, f"closing #{number}", writes=1):
             self._repo(repo).get_pull(number).edit(state="closed")
 
     def delete_branch(self, repo: str, branch: str) -> bool:
         """Delete `branch`; False when it was already gone (a repeat is quiet)."""
-        with _mapped(repo, f"deleting branch {branch}"):
+        with self._mapped(repo, f"deleting branch {branch}", writes=1):
             try:
                 ref = self._repo(repo).get_git_ref(f"heads/{branch}")
                 if not ref.object.sha:   # the GET gives the ref's API url (git/refs/...), the one DELETE takes
@@ -265,37 +282,3 @@ def _info(pr: PullRequest) -> PullRequestInfo:
         number=pr.number, url=pr.html_url, state=pr.state, merged=bool(pr.merged), draft=bool(pr.draft),
         head_branch=pr.head.ref, base_branch=pr.base.ref, labels=tuple(lb.name for lb in pr.labels),
         author=pr.user.login if pr.user else "", mergeable=pr.mergeable)
-
-
-def _message(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    parts = [str(data.get("message", ""))]
-    for err in data.get("errors") or []:
-        parts.append(str(err.get("message", err)) if isinstance(err, dict) else str(err))
-    return "; ".join(p for p in parts if p) or str(exc)
-
-
-@contextmanager
-def _mapped(repo: str, doing: str) -> Iterator[None]:
-    """The one place GitHub failures become TransientError (retry) or PermanentError (don't)."""
-    try:
-        yield
-    except (PermanentError, TransientError):
-        raise
-    except RateLimitExceededException as exc:
-        raise TransientError(f"{repo}: {doing}: GitHub rate limit hit ({_message(exc)}); retry later") from exc
-    except UnknownObjectException as exc:
-        raise PermanentError(f"{repo}: {doing}: not found on GitHub (404); check the repository, branch or "
-                             "ref name and that the token's installation can see the repository") from exc
-    except GithubException as exc:
-        raise _classify(repo, doing, exc) from exc
-    except (requests.RequestException, OSError) as exc:
-        raise TransientError(f"{repo}: {doing}: cannot reach GitHub ({type(exc).__name__}); retry later") from exc
-
-
-def _classify(repo: str, doing: str, exc: GithubException) -> Exception:
-    status = exc.status or 0
-    text = f"{repo}: {doing}: GitHub answered {status}: {_message(exc)}"
-    if status >= 500 or status in (401, 409, 429):
-        return TransientError(f"{text}; retry later")
-    return PermanentError(f"{text}; this will fail again until the request or the repository changes")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from ..domain.errors import PermanentError
+from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import Message, decode
 from ..ports import Registry
 from . import logging as log
@@ -30,6 +30,16 @@ class Consumer:
     accepts: tuple[type[Message], ...]
 
 
+class Deferred(TransientError):
+    """Not now, and not a failure: retry at `until` (epoch seconds), e.g. when the GitHub write budget
+    is spent. The in-process bus redelivers it at that time without counting an attempt; on Pub/Sub it
+    is a retry the subscription's backoff spaces out."""
+
+    def __init__(self, message: str, until: float) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class Outcome(str, Enum):
     ACK = "ack"
     REJECTED = "rejected"   # permanent error: recorded and acked
@@ -44,7 +54,9 @@ class Delivery:
     attempt: int = 1
 
 
-def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None) -> Outcome:
+def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None,
+            on_defer: Callable[[float], None] | None = None) -> Outcome:
+    """`on_defer(until)` hears when a retry is a deferral (the bus may wait until then)."""
     labels = {"function": consumer.name, "message_id": delivery.message_id,
               "correlation_id": delivery.attributes.get("correlation_id", "")}
     try:
@@ -63,6 +75,11 @@ def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None
                 dict(delivery.attributes), f"permanent: {exc}", delivery.attempt,
             )
         return Outcome.REJECTED
+    except Deferred as exc:
+        log.info(f"{consumer.name}: deferred until {exc.until:.0f}: {exc}", labels=labels)
+        if on_defer is not None:
+            on_defer(exc.until)
+        return Outcome.RETRY
     except Exception as exc:  # noqa: BLE001 - transient by policy; the caller retries
         log.warning(f"{consumer.name}: transient error, will retry: {type(exc).__name__}: {exc}",
                     labels=labels, attempt=delivery.attempt)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     github_app_id: int | None = None                  # a GitHub App (installation tokens) instead of a token
     github_app_private_key: SecretStr | None = None   # PEM, from Secret Manager (--set-secrets) in the cloud
     github_app_private_key_file: Path | None = None   # or a .pem file, locally
+    github_writes_per_minute: int = 80   # content-creating requests per identity, shared by every instance
+    github_writes_per_hour: int = 500    # (GitHub's secondary limits: 80/min, 500/h)
     webhook_secret: SecretStr | None = None
     skills_repo: str = "platform/skills"
     skills_repo_id: str | None = None
@@ -59,6 +61,19 @@ class Settings(BaseSettings):
     slack_token: SecretStr | None = None
     slack_base_url: str = "https://slack.com/api/"
     slack_channel: str = "#skills-rollout"
+
+    # review-pr: hard checks and one checks comment on every skill PR (with github_token); the reviewer
+    # identity (a second GitHub App or token: GitHub refuses a PR author's own approval) approves
+    review_checks: bool = True
+    reviewer_token: SecretStr | None = None
+    security_team: list[str] = []        # "@org/team" or "@user", asked on every security release (JSON list)
+    # review-pr: the agent reviewer (Anthropic Messages API), off unless agent_model and agent_api_key are set
+    agent_model: str | None = None
+    agent_api_key: SecretStr | None = None
+    agent_base_url: str | None = None    # default: Anthropic's API
+    agent_timeout_s: float = 60.0
+    agent_max_tokens: int = 2048
+    agent_max_input_chars: int = 200_000   # a larger change is not sent: people review it
 
     # delivery
     max_delivery_attempts: int = 5
