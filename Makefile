@@ -26,6 +26,7 @@ test-unit: setup
 
 bench: setup
 	$(BIN)/python bench/merge_bench.py
+	$(BIN)/python bench/real_bench.py
 
 lint: setup
 	$(BIN)/ruff check shared functions tests

@@ -21,13 +21,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from merge_bench import _pct, run_git  # noqa: E402
-from real.cases import KINDS, Case, load, rng_for  # noqa: E402
-from real.collect import HISTORY  # noqa: E402
-from real.kinds import build  # noqa: E402
-from scenarios import Triple  # noqa: E402
-from skillfleet.domain.merge import merge  # noqa: E402
-from verify import MARKERS  # noqa: E402
+import itertools
+
+from merge_bench import _pct, run_git
+from real.cases import KINDS, Case, load, rng_for
+from real.collect import HISTORY
+from real.kinds import build
+from scenarios import Triple
+from skillfleet.domain.merge import merge
+from verify import MARKERS
 
 OWNED = ("steps[id=custom-*]",)   # no owned option here: git cannot know of one, so no answer favours us
 
@@ -56,7 +58,7 @@ def cases() -> list[Case]:
         files[(row["repo"], row["path"])].append(row)
     out = []
     for (repo, path), versions in files.items():
-        for a, b in zip(versions, versions[1:]):
+        for a, b in itertools.pairwise(versions):
             base, theirs = (HISTORY / a["saved_name"]).read_text(), (HISTORY / b["saved_name"]).read_text()
             for kind in KINDS:
                 case = build(kind, f"{repo}/{path}@v{a['version']}", base, theirs, rng_for(path, int(a["version"]), kind))

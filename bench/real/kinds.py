@@ -7,9 +7,19 @@ from typing import Any
 
 import edits as E
 from corpus import Unusable, analyse
-from real.cases import (Case, Data, comment_before, comment_precedes, load, locate, rename_data, rename_text,
-                        swap_text)
 from scenarios import _apply_text
+
+from real.cases import (
+    Case,
+    Data,
+    comment_before,
+    comment_precedes,
+    load,
+    locate,
+    rename_data,
+    rename_text,
+    swap_text,
+)
 
 NOTE = "# service note: {}-{} keeps this step in line with our runbook"
 
@@ -46,7 +56,9 @@ def _step_edit(base: Any, b: Data, t: Data, theirs: str, rng: random.Random, mak
     if not isinstance(o, dict) or len(o["steps"]) != len(b["steps"]):
         return None
     mine, where = o["steps"][step.index], locate(step.data, t["steps"])
-    check = lambda d, _x: any(s.get(key) == mine.get(key) for s in d.get("steps") or [])  # noqa: E731
+    added = [x for x in mine.get(key) or [] if x not in (step.data.get(key) or [])] if key == "env" else None
+    check = (lambda d, _x: any(all(x in (s.get("env") or []) for x in added) for s in d.get("steps") or [])) \
+        if added else (lambda d, _x: any(s.get(key) == mine.get(key) for s in d.get("steps") or []))
     if where is None:
         return _case(base, ours, theirs, "conflict", None)
     if where == "?" or t["steps"][where].get(key) != step.data.get(key):
@@ -74,7 +86,7 @@ def custom_step(base: Any, b: Data, t: Data, theirs: str, rng: random.Random) ->
         return None
     new = o["steps"][anchor.index + 1]
     where = locate(anchor.data, t["steps"])
-    check = lambda d, _x: new in (d.get("steps") or [])  # noqa: E731
+    check = lambda d, _x: new in (d.get("steps") or [])
     if not isinstance(where, int):
         return _case(base, ours, theirs, "either", None, check)
     expected = copy.deepcopy(t)
@@ -122,7 +134,7 @@ def comment_edit(base: Any, b: Data, t: Data, theirs: str, rng: random.Random) -
     old = rng.choice(choices)
     new = old + " (reviewed by the service team)"
     ours = "\n".join(ln.replace(old, new) if ln.strip() == old else ln for ln in base.lines) + "\n"
-    check = lambda _d, txt: new in txt and old not in [ln.strip() for ln in txt.splitlines()]  # noqa: E731
+    check = lambda _d, txt: new in txt and old not in [ln.strip() for ln in txt.splitlines()]
     return _case(base, ours, theirs, "clean", t, check)
 
 
@@ -180,7 +192,7 @@ def reorder(base: Any, b: Data, t: Data, theirs: str, rng: random.Random, env: b
     if not ours or load(ours) != swapped:
         return None
     x, y = locate(b["steps"][i], t["steps"]), locate(b["steps"][i + 1], t["steps"])
-    multiset = lambda d, _x: sorted(map(repr, d.get("steps") or [])) == sorted(map(repr, t["steps"]))  # noqa: E731
+    multiset = lambda d, _x: sorted(map(repr, d.get("steps") or [])) == sorted(map(repr, t["steps"]))
     if isinstance(x, int) and isinstance(y, int) and y == x + 1:
         if env and t["steps"][x].get("env") != b["steps"][i].get("env"):
             return _case(base, ours, theirs, "either", None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import UserError
 from .text import carry_edits
-from .tree import Ctx, merge_value
+from .tree import Ctx, guard_finds_loss, merge_value
 from .values import MISSING, is_list, is_map, same
 
 MAX_JSON_BYTES = 5_000_000
@@ -28,6 +28,8 @@ def merge_json(base: str | None, ours: str, theirs: str, ctx: Ctx,
     o, t = load(ours, labels[1]), load(theirs, labels[2])
     b = load(base, labels[0]) if base is not None else MISSING
     merged = merge_value(b, o, t, (), ctx)
+    if not ctx.conflicts and guard_finds_loss(b, o, t, merged, ctx):
+        return ours
     if _same_ordered(merged, o):
         return ours
     if base == ours and _same_ordered(merged, t):

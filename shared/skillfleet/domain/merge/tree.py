@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import containers, lists
+from . import containers, guard, lists
 from .owned import Path, format_path, matches_owned
 from .result import Conflict
 from .text import merge_strings
@@ -59,6 +59,18 @@ def merge_value(b: Any, o: Any, t: Any, path: Path, ctx: Ctx) -> Any:
         return text
     ctx.conflict(path, b, o, t, _reason(b, o, t))
     return o
+
+
+def guard_finds_loss(b: Any, o: Any, t: Any, merged: Any, ctx: Ctx) -> bool:
+    """The silent-win guard (see guard.py): every change lost from the result is a conflict."""
+    if b is MISSING or b is None:
+        return False   # no base: nothing is known about who changed what; disagreements are conflicts
+    lost = guard.missing(b, o, t, merged, ctx.owned)
+    for where, side in lost:
+        b_at, o_at, t_at = (guard.lookup(x, b, where) for x in (b, o, t))
+        ctx.conflict(where, b_at, o_at, t_at, f"the merged result lost {'the service' if side == 'ours' else 'upstream'}'s change here; "
+                     "merge this value by hand")
+    return bool(lost)
 
 
 def merge_map(b: Any, o: Any, t: Any, path: Path, ctx: Ctx) -> Any:

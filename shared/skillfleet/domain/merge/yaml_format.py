@@ -18,7 +18,7 @@ from ruamel.yaml.error import YAMLError
 from .. import yamlsafe
 from ..errors import UserError
 from .text import carry_edits
-from .tree import Ctx, merge_value
+from .tree import Ctx, guard_finds_loss, merge_value
 from .values import MISSING, plain, same
 
 Style = tuple[int, int, int, bool]       # mapping indent, sequence indent, dash offset, "---" first
@@ -65,6 +65,8 @@ def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
     ctx.base_comments = frozenset(ln.strip() for ln in (base or "").splitlines() if ln.lstrip().startswith("#"))
     doc = merge_value(b_doc, o_doc, t_doc, (), ctx)
     value = plain(doc)
+    if not ctx.conflicts and guard_finds_loss(plain(b_doc), ours_value, theirs_value, value, ctx):
+        return ours
     if same(value, ours_value):
         return ours
     if base == ours and same(value, theirs_value):
