@@ -734,3 +734,51 @@ class Fleet:
             files={".cloudbuild/cloudbuild.yaml": new}, commit_message="update", labels=labels)
         self.registry.transition(release.id, repo, RolloutState.PR_OPEN, pr_number=opened.number, pr_url=opened.url)
         return self.forge.pull(repo, opened.number)
+
+
+class FakeReviewer:
+    """The Reviewer port on a FakeForge: a pull's changed files (head tree vs base tree), one comment per
+    marker (edited in place), reviews, review requests, native auto-merge, protected repos, CODEOWNERS."""
+
+    def __init__(self, forge: FakeForge, *, can_approve: bool = True, protected: Sequence[str] = (),
+                 codeowners: str = "") -> None:
+        self.forge, self.can_approve, self.protected, self.codeowners = forge, can_approve, set(protected), codeowners
+        self.comments: dict[tuple[str, int], dict[str, str]] = {}
+        self.edits = 0
+        self.reviews: list[tuple[str, int, str, str]] = []          # (repo, number, state, sha)
+        self.requested: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+        self.auto_merge: set[tuple[str, int]] = set()
+
+    def changed_files(self, repo: str, number: int) -> dict[str, str | None]:
+        pull = self.forge.pull(repo, number)
+        base, head = self.forge.files(repo, pull.base), self.forge.files(repo, pull.head)
+        return {p: head.get(p) for p in sorted({*base, *head}) if base.get(p) != head.get(p)}
+
+    def is_protected(self, repo: str, branch: str) -> bool:
+        return repo in self.protected
+
+    def code_owners(self, repo: str, paths: Sequence[str], ref: str) -> list[str]:
+        from skillfleet.domain.codeowners import owners
+        return owners(self.codeowners, paths)
+
+    def upsert_comment(self, repo: str, number: int, marker: str, body: str) -> None:
+        mine = self.comments.setdefault((repo, number), {})
+        self.edits += marker in mine
+        mine[marker] = body
+
+    def approve(self, repo: str, number: int, sha: str, body: str) -> bool:
+        if self.can_approve and (repo, number, "APPROVED", sha) not in self.reviews:
+            self.reviews.append((repo, number, "APPROVED", sha))
+        return self.can_approve
+
+    def request_changes(self, repo: str, number: int, sha: str, body: str) -> None:
+        self.reviews.append((repo, number, "CHANGES_REQUESTED", sha))
+
+    def request_reviewers(self, repo: str, number: int, users: Sequence[str], teams: Sequence[str]) -> None:
+        had_users, had_teams = self.requested.get((repo, number), ([], []))
+        self.requested[(repo, number)] = ([*dict.fromkeys([*had_users, *users])],
+                                          [*dict.fromkeys([*had_teams, *teams])])
+
+    def enable_auto_merge(self, repo: str, number: int, sha: str) -> bool:
+        self.auto_merge.add((repo, number))
+        return True

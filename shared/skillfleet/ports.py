@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from .domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from .domain.messages import Message
 from .domain.model import Adoption, Release, RolloutItem, RolloutState, Service, ServiceSkill
+from .domain.review import AgentVerdict
 from .domain.rollout_control import RolloutControl, RolloutPhase
 
 
@@ -234,6 +235,38 @@ class Forge(Protocol):
     def delete_branch(self, repo: str, branch: str) -> bool:
         """Delete a branch; False when it did not exist (a repeat is quiet)."""
         ...
+
+
+# --- Reviewer (a second GitHub identity: GitHub refuses the PR author's own approval) -----------
+class Reviewer(Protocol):
+    """Reviews skill PRs: reads what changed, keeps one checks comment, approves or requests changes as
+    the reviewer identity, asks people, and turns on GitHub's own auto-merge."""
+
+    can_approve: bool    # a reviewer identity is configured (else approving is left to people)
+
+    def changed_files(self, repo: str, number: int) -> dict[str, str | None]:
+        """Changed path -> text at the PR head (None: deleted or not text)."""
+        ...
+    def is_protected(self, repo: str, branch: str) -> bool: ...
+    def code_owners(self, repo: str, paths: Sequence[str], ref: str) -> list[str]:
+        """CODEOWNERS owners (`@user`, `@org/team`) of `paths` as of `ref`."""
+        ...
+    def upsert_comment(self, repo: str, number: int, marker: str, body: str) -> None:
+        """One comment carrying `marker`: edited in place when it exists, never duplicated."""
+        ...
+    def approve(self, repo: str, number: int, sha: str, body: str) -> bool: ...
+    def request_changes(self, repo: str, number: int, sha: str, body: str) -> None: ...
+    def request_reviewers(self, repo: str, number: int, users: Sequence[str], teams: Sequence[str]) -> None: ...
+    def enable_auto_merge(self, repo: str, number: int, sha: str) -> bool:
+        """GitHub merges once protection is satisfied; False when GitHub refuses (not enabled on the repo)."""
+        ...
+
+
+class AgentReviewer(Protocol):
+    """An LLM reviewer that can veto, never approve alone. Anything but a well-formed answer in time is
+    `unavailable` (people decide); it never raises for the model's failures."""
+
+    def review(self, *, diff: str, release_notes: str, policy: str) -> AgentVerdict: ...
 
 
 # --- Notifier ---------------------------------------------------------------------------------

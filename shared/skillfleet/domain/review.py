@@ -105,3 +105,50 @@ def check_result(msg: GitHubEventReceived) -> CheckResult | None:
     pulls = tuple(int(p["number"]) for p in body.get("pull_requests") or [] if "number" in p)
     return CheckResult(event=msg.event, repo=full_name, branch=str(suite.get("head_branch") or ""),
                        sha=str(body.get("head_sha") or ""), conclusion=body.get("conclusion"), pulls=pulls)
+
+
+@dataclass(frozen=True)
+class AgentVerdict:
+    """What the agent reviewer said. Anything but a well-formed approve counts as "people decide"."""
+
+    verdict: str                            # approve | veto | unavailable
+    reasons: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()          # "path: finding"
+
+    @property
+    def vetoes(self) -> bool:
+        return self.verdict != "approve"
+
+
+@dataclass(frozen=True)
+class Actions:
+    approve: bool                  # APPROVE review from the reviewer identity
+    auto_merge: bool               # GitHub's native auto-merge (protection and required checks decide)
+    merge: bool                    # the bot merges now (no protection: green checks and the service's opt-in)
+    needs_people: bool             # needs-human-review + explicit review requests
+    request_changes: tuple[str, ...]
+    security_team: bool
+    reason: str
+
+
+def gate(decision: Decision, policy: Policy, hard_ok: bool, hard_failed: Collection[str], *,
+         agent: AgentVerdict | None, protected: bool, opt_in: bool | None) -> Actions:
+    """The merge decision: policy AND every hard check AND NOT an agent veto. The agent can only take
+    away: its approve never stands in for a check, and nothing it says (or a diff says) adds one."""
+    vetoed = agent is not None and agent.vetoes
+    machine_ok = decision.approve and hard_ok and not vetoed
+    why = [decision.reason] if not decision.approve else []
+    why += [f"check failed: {name}" for name in hard_failed]
+    if vetoed and agent is not None:
+        why.append(f"agent reviewer {agent.verdict}: " + "; ".join(agent.reasons or ("no reason given",)))
+    if not protected and opt_in is False:
+        why.append("the service turned auto-merge off")
+    merge = machine_ok and not protected and opt_in is not False
+    if machine_ok:
+        why.append("low risk, every check passed: " + ("approved, GitHub's auto-merge decides" if protected
+                                                       else "merged by the bot" if merge else "approved"))
+    veto_reasons = tuple(agent.reasons or ("the agent reviewer vetoed",)) if agent and agent.verdict == "veto" else ()
+    return Actions(approve=machine_ok, auto_merge=machine_ok and protected, merge=merge,
+                   needs_people=bool(not decision.approve or hard_failed or vetoed), request_changes=veto_reasons,
+                   security_team=policy.review is Review.SECURITY_TEAM,
+                   reason="; ".join(why) or "waiting for checks")

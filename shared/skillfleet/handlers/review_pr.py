@@ -8,6 +8,12 @@ required checks, and then the PR is left (and labelled) for people. A failed che
 `skills-checks-failed`. Check results are also recorded, so a suite that finished before the PR was
 opened (CI starts on the branch push) still counts when `pr-opened` arrives.
 
+With a Reviewer (bootstrap wires one when the bot has a token), the PR gets the named hard checks
+(`domain.checks`), one checks comment edited in place, the optional agent reviewer's veto, an APPROVE
+from the reviewer identity and GitHub's native auto-merge where branch protection decides, a bot merge
+only without protection and with the service's opt-in, and explicit review requests when it is risky
+(handlers/review_gate.py). Without one, a service whose auto-merge is off is still never merged.
+
 The decision is the domain's (`domain.review.decide` on `domain.policy.release_policy`); this
 module fetches the facts and acts. Everything is safe to repeat: labels are sets, merging a merged
 PR is a no-op, and the merge names the head sha the checks ran on (a newer push makes GitHub refuse
@@ -15,31 +21,46 @@ instead of merging unchecked code).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from ..domain.errors import PermanentError, TransientError, UserError
 from ..domain.labels import LABEL_HUMAN
 from ..domain.messages import GitHubEventReceived, PullRequestOpened
 from ..domain.model import Release, RolloutItem, RolloutState
 from ..domain.review import CheckResult, Checks, Decision, check_result, checks_from, decide
 from ..domain.versioning import BRANCH_PREFIX, ReleaseTag
-from ..ports import BlobStore, Forge, PullRequestInfo, Registry
+from ..ports import AgentReviewer, BlobStore, Forge, PullRequestInfo, Registry, Reviewer
 from .bundles import policy_of
+from .review_gate import PullFacts, review
 
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
 
 
 # --- pr-opened ---------------------------------------------------------------------------------
-def on_pr_opened(msg: PullRequestOpened, *, registry: Registry, forge: Forge, blobs: BlobStore) -> None:
+def on_pr_opened(msg: PullRequestOpened, *, registry: Registry, forge: Forge, blobs: BlobStore,
+                 reviewer: Reviewer | None = None, agent: AgentReviewer | None = None,
+                 security_team: Sequence[str] = ()) -> None:
     item = registry.get_rollout_item(msg.release_id, msg.repo)
     if item is None or item.state not in _OPEN:
         return   # merged, closed or superseded since: nothing to review
     release = _release(registry, item)
     checks, sha = recorded_checks(registry, msg.repo, msg.branch)
-    decision = decide(policy_of(release, blobs), draft=msg.draft, conflicts=msg.conflicts, checks=checks)
+    policy = policy_of(release, blobs)
+    decision = decide(policy, draft=msg.draft, conflicts=msg.conflicts, checks=checks)
+    if reviewer is not None:
+        base = forge.get_pull(msg.repo, msg.number).base_branch
+        facts = PullFacts(msg.repo, msg.number, sha, base, msg.conflicts, checks)
+        review(facts, release, policy, decision, registry=registry, forge=forge, blobs=blobs, reviewer=reviewer,
+               agent=agent, security_team=security_team)
+        return
     _act(decision, msg.repo, msg.number, sha, registry=registry, forge=forge)
 
 
 # --- github-events -----------------------------------------------------------------------------
-def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forge, blobs: BlobStore) -> None:
+def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forge, blobs: BlobStore,
+                    reviewer: Reviewer | None = None, agent: AgentReviewer | None = None,
+                    security_team: Sequence[str] = ()) -> None:
     result = check_result(msg)
     if result is None or not result.branch.startswith(BRANCH_PREFIX) or not result.may_decide:
         return
@@ -52,8 +73,14 @@ def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forg
     if pr.state != "open" or pr.merged:
         return
     conflicts = 1 if item.state is RolloutState.CONFLICT or pr.mergeable is False else 0
-    decision = decide(policy_of(_release(registry, item), blobs), draft=pr.draft, conflicts=conflicts,
-                      checks=result.checks, labels=pr.labels)
+    release = _release(registry, item)
+    policy = policy_of(release, blobs)
+    decision = decide(policy, draft=pr.draft, conflicts=conflicts, checks=result.checks, labels=pr.labels)
+    if reviewer is not None:
+        facts = PullFacts(result.repo, item.pr_number, result.sha, pr.base_branch, conflicts, result.checks)
+        review(facts, release, policy, decision, registry=registry, forge=forge, blobs=blobs, reviewer=reviewer,
+               agent=agent, security_team=security_team)
+        return
     _act(decision, result.repo, item.pr_number, result.sha, registry=registry, forge=forge)
 
 
@@ -101,6 +128,8 @@ def _act(decision: Decision, repo: str, number: int, sha: str, *, registry: Regi
     if decision.labels_to_add:
         forge.add_labels(repo, number, decision.labels_to_add)
     merged: bool | None = None
+    if decision.merge and registry.service_auto_merge(repo) is False:
+        decision = replace(decision, merge=False, reason=decision.reason + "; the service turned auto-merge off")
     if decision.merge:
         merged = forge.merge_pull(repo, number, sha=sha or None)
         if not merged:   # protection wants reviews or checks, or the head moved: people take it from here

@@ -10,7 +10,7 @@ from .shapes_pull import comment as comment_shape
 from .shapes_pull import issue as issue_shape
 from .shapes_pull import pull as pull_shape
 from .shapes_pull import review as review_shape
-from .state import Pull, Repo, invalid, not_found
+from .state import ApiError, Pull, Repo, invalid, not_found, now_iso
 
 R = "/repos/{owner}/{repo}"
 P = R + "/pulls/{number}"
@@ -188,6 +188,21 @@ def add_comment(req: Request) -> Response:
     return Response(201, shape, {"Location": shape["url"]})
 
 
+def edit_comment(req: Request) -> Response:
+    """PATCH an issue comment: only its author may (GitHub answers 403 to others without admin)."""
+    repo = req.repo()
+    found = next(((pr, c) for pr in repo.pulls.values() for c in pr.comments
+                  if str(c.id) == req.params["comment_id"]), None)
+    if found is None:
+        raise not_found()
+    pr, c = found
+    if c.user.lower() != req.login.lower():
+        raise ApiError(403, "Must have admin rights to Repository.")
+    with repo.lock:
+        c.body, c.updated_at = req.need("body", resource="IssueComment"), now_iso()
+    return Response(200, comment_shape(req.hub.shapes, repo, pr, c))
+
+
 ROUTES: list[Route] = [
     route("GET", f"{R}/pulls", list_pulls),
     route("POST", f"{R}/pulls", create_pull),
@@ -209,4 +224,5 @@ ROUTES: list[Route] = [
     route("DELETE", f"{ISSUE}/labels/{{name}}", remove_label),
     route("GET", f"{ISSUE}/comments", list_comments),
     route("POST", f"{ISSUE}/comments", add_comment),
+    route("PATCH", f"{R}/issues/comments/{{comment_id}}", edit_comment),
 ]
