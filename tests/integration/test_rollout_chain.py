@@ -156,3 +156,34 @@ def test_a_newer_release_supersedes_the_older_open_pr_in_each_repo(make_world, c
     others = {r: i.state for r, i in items_of(w, old).items() if r != pilot}
     assert set(others.values()) <= {S.PR_OPEN, S.CONFLICT}
     assert w.registry.list_dead_letters() == []
+
+
+def test_rollback_yanks_the_release_and_takes_merged_services_back_keeping_their_changes(make_world, capsys):
+    w = make_world(services=6)
+    rel, _ = release(w, "2.1.0", "feat: lint step")                     # one wave: every repo gets a PR
+    custom = next(s.repo for s in w.services if s.customization == "extra-step")
+    plain = next(s.repo for s in w.services if s.customization == "env-vars")
+    for repo in (custom, plain):
+        w.gh.merge_pull(repo, items_of(w, rel)[repo].pr_number, as_user="lead")
+    settle(w)
+    out = cli(w, capsys, "rollback", f"{world.SKILL}-v2.1.0", "--reason", "node 20 breaks the deploy")
+    settle(w)
+    assert "2 PR(s) back to the previous version" in out and "4 open PR(s) closed" in out
+    assert w.registry.get_release(world.SKILL, "2.1.0").yanked
+    for repo in (custom, plain):
+        [back] = open_skill_prs(w, repo)
+        text = w.gh.read_file(repo, ".cloudbuild/cloudbuild.yaml", ref=back["head"]["ref"]).decode()
+        assert "node:18" in text and "node:20" not in text and "id: lint" not in text
+    head = open_skill_prs(w, custom)[0]["head"]["ref"]
+    assert "custom-integration-tests" in w.gh.read_file(custom, ".cloudbuild/cloudbuild.yaml", ref=head).decode()
+    others = [s.repo for s in w.services if s.repo not in (custom, plain)]
+    assert not any(open_skill_prs(w, r) for r in others)
+    # the yanked version is never proposed again: tag redelivered, sweep run
+    sha = w.app.forge.resolve_ref(world.SKILLS_REPO, f"{world.SKILL}-v2.1.0")
+    from skillfleet.domain.messages import SkillTagPushed
+    w.bus.publish(SkillTagPushed(repository=world.SKILLS_REPO, tag=f"{world.SKILL}-v2.1.0", sha=sha, actor="bot"))
+    settle(w)
+    sweep(w, 24 * 30)
+    assert not any(open_skill_prs(w, r) for r in others)
+    assert all(len(open_skill_prs(w, r)) == 1 for r in (custom, plain))
+    assert w.registry.list_dead_letters() == []

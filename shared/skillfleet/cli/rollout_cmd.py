@@ -1,4 +1,4 @@
-"""`skillfleet rollout status|pause|resume|advance|abort TAG`: steer a release's rollout."""
+"""`skillfleet rollout status|pause|resume|advance|abort|rollback TAG`: steer a release's rollout."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,7 @@ from ..runtime.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("rollout", help="steer a release's rollout: status, pause, resume, advance, abort")
+    p = sub.add_parser("rollout", help="steer a release's rollout: status, pause, resume, advance, abort, rollback")
     s = p.add_subparsers(dest="rollout_command", metavar="ACTION", required=True)
     for name, helptext, func in (
         ("status", "each wave, its gate (met / waiting / failed, with the numbers), and every repo", _status),
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ("resume", "run again: the gates are re-checked at once", _resume),
         ("advance", "open the next wave now despite its gate (needs --reason)", _advance),
         ("abort", "close every open PR of the release, delete its branches (needs --reason)", _abort),
+        ("rollback", "yank the release: PRs back to the previous version, open PRs closed (needs --reason)",
+         _rollback),
     ):
         cmd = s.add_parser(name, help=helptext)
         cmd.add_argument("tag", help="<skill>-v<MAJOR.MINOR.PATCH>, e.g. gcp-nodejs-cicd-v3.0.0")
@@ -29,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             cmd.add_argument("--json", action="store_true", help="print JSON")
         else:
             cmd.add_argument("--reason", default="" if name in ("pause", "resume") else None,
-                             required=name in ("advance", "abort"), help="recorded in the audit log")
+                             required=name in ("advance", "abort", "rollback"), help="recorded in the audit log")
         cmd.set_defaults(func=func)
 
 
@@ -132,6 +134,19 @@ def _abort(args: argparse.Namespace) -> int:
     closed = rollout_ops.abort(rollout_ops.find_release(app.registry, args.tag), registry=app.registry,
                                forge=app.forge, actor=_actor(), reason=args.reason)
     print(f"{args.tag}: aborted; {closed} open PR(s) closed with a comment, skill branches deleted")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from ..bootstrap import bootstrap
+    from ..handlers.rollback import rollback
+    app = bootstrap(args.settings())
+    done = rollback(rollout_ops.find_release(app.registry, args.tag), registry=app.registry, forge=app.forge,
+                    blobs=app.blobs, skills_repo=app.settings.skills_repo, actor=_actor(), reason=args.reason)
+    print(f"{args.tag}: yanked (never proposed again); {done.closed} open PR(s) closed; "
+          f"{len(done.reverted)} PR(s) back to the previous version; {len(done.skipped)} service(s) had moved on")
+    for url in done.reverted:
+        print(f"    {url}")
     return 0
 
 
