@@ -7,9 +7,10 @@ from enum import Enum
 
 from .errors import UserError
 
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-_SKILL_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
-_TAG = re.compile(r"^(?P<skill>.+)-v(?P<version>[^-]+)$")
+# ASCII digits only: \d and int() also take other scripts' digits ("1١.0.0" would be 11.0.0)
+_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", re.ASCII)
+_SKILL_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?", re.ASCII)
+_TAG = re.compile(r"(?P<skill>.+)-v(?P<version>[^-]+)", re.DOTALL)
 BRANCH_PREFIX = "skills/"   # every skill PR's head branch: skills/<skill>-v<version>
 
 
@@ -28,7 +29,7 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
-        m = _SEMVER.match(text.strip()) if isinstance(text, str) else None
+        m = _SEMVER.fullmatch(text.strip()) if isinstance(text, str) else None
         if not m:
             raise UserError(
                 f"invalid version {text!r}: expected strict MAJOR.MINOR.PATCH such as 2.1.0 "
@@ -53,7 +54,7 @@ class Version:
 
 
 def validate_skill_name(name: str) -> str:
-    if not isinstance(name, str) or not _SKILL_NAME.match(name):
+    if not isinstance(name, str) or not _SKILL_NAME.fullmatch(name):
         raise UserError(
             f"invalid skill name {name!r}: use lowercase letters, digits and dashes, "
             "starting and ending with a letter or digit (at most 64 characters)"
@@ -69,8 +70,8 @@ class ReleaseTag:
     @classmethod
     def parse(cls, tag: str) -> ReleaseTag:
         raw = tag.removeprefix("refs/tags/") if isinstance(tag, str) else ""
-        m = _TAG.match(raw)
-        if not m:
+        m = _TAG.fullmatch(raw)
+        if not m or m["version"] != m["version"].strip():
             raise UserError(
                 f"malformed release tag {tag!r}: expected <skill>-v<MAJOR.MINOR.PATCH>, "
                 "for example gcp-nodejs-cicd-v2.1.0"

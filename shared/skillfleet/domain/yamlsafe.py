@@ -16,12 +16,14 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from .errors import UserError
 
 MAX_YAML_BYTES = 1_048_576
 MAX_NODES = 100_000
+MAX_DEPTH = 100     # nesting levels; the composer recurses per level, so deeper input must not reach it
 
 
 def load(text: str, *, where: str, max_nodes: int = MAX_NODES, line_offset: int = 0) -> Any:
@@ -49,15 +51,38 @@ def check(text: str, *, where: str, max_nodes: int = MAX_NODES, line_offset: int
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise UserError(f"{where}: YAML is larger than {MAX_YAML_BYTES} bytes; split or shrink it")
     try:
+        check_depth(text, where=where, line_offset=line_offset)
         documents = list(_safe().compose_all(text))
     except YAMLError as exc:
         raise UserError(f"{where}: invalid YAML{_brief(exc, line_offset)}") from None
+    except RecursionError:      # a second line of defence: never a crash
+        raise _too_deep(where, MAX_DEPTH, None) from None
     total = 0
     for doc in documents:
         if doc is not None:
             total += expanded_size(doc, where=where, limit=max_nodes)
         if total > max_nodes:
             raise _too_big(where, max_nodes)
+
+
+def check_depth(text: str, *, where: str, limit: int = MAX_DEPTH, line_offset: int = 0) -> None:
+    """Refuse YAML nested deeper than `limit`, measured on the parser's events (an iterative state
+    machine, so a million `[` cost a loop, not a stack)."""
+    depth = 0
+    for event in _safe().parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > limit:
+                mark = event.start_mark
+                raise _too_deep(where, limit, None if mark is None else mark.line + 1 + line_offset)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def _too_deep(where: str, limit: int, line: int | None) -> UserError:
+    at = "" if line is None else f" at line {line}"
+    return UserError(f"{where}: YAML is nested more than {limit} levels deep{at}; flatten it (no real "
+                     "configuration nests that deep)")
 
 
 def expanded_size(root: Node, *, where: str, limit: int = MAX_NODES) -> int:

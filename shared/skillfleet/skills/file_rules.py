@@ -2,14 +2,12 @@
 and is a real file, that its content parses as its strategy says, and that no two share a destination."""
 from __future__ import annotations
 
-import json
-
-from ..domain import yamlsafe
+from ..domain import jsonsafe, yamlsafe
 from ..domain.apply import METADATA_PATH, render
 from ..domain.errors import UserError
 from ..domain.model import Service
 from ..domain.skill.manifest import ManagedFile, SkillManifest
-from ..domain.skill.paths import is_workflow_path
+from ..domain.skill.paths import actions_kind
 from .report import Findings
 from .tree import Tree
 
@@ -24,10 +22,11 @@ def check_managed_file(
     if spec.destination == METADATA_PATH:
         found.error(SKILL_MD, f"{where}.destination {METADATA_PATH} is written by skillfleet itself; pick "
                     "another destination", "destination-reserved")
-    if is_workflow_path(spec.destination) and not (manifest.allow_workflows and policy_allows):
+    kind = actions_kind(spec.destination)
+    if kind and not (manifest.allow_workflows and policy_allows):
         why = ("the manifest does not set allow_workflows: true" if not manifest.allow_workflows
                else "the policy does not allow workflow files (--allow-workflows)")
-        found.error(SKILL_MD, f"{where}.destination {spec.destination!r} is a GitHub Actions workflow, which runs "
+        found.error(SKILL_MD, f"{where}.destination {spec.destination!r} is a GitHub Actions {kind}, which runs "
                     f"with the repository's secrets, and {why}; put the file elsewhere or get both "
                     "allow_workflows: true and the platform policy", "destination-workflow")
     if spec.source not in tree.files:
@@ -59,14 +58,21 @@ def _check_content(spec: ManagedFile, data: bytes, found: Findings) -> None:
         try:
             yamlsafe.load_all(rendered, where=spec.source)
         except UserError as exc:
-            code = "yaml-bomb" if "alias" in str(exc) else "yaml-invalid"
+            code = _code(str(exc), "yaml-invalid")
             found.error(spec.source, str(exc).removeprefix(f"{spec.source}: ") +
                         "; fix the YAML (it is checked after filling {{ service }}, {{ repo }}, {{ team }})", code)
     elif spec.strategy == "json":
         try:
-            json.loads(rendered)
-        except json.JSONDecodeError as exc:
-            found.error(spec.source, f"invalid JSON ({exc}); fix it or use strategy text", "json-invalid")
+            jsonsafe.loads(rendered, where=spec.source)
+        except UserError as exc:
+            found.error(spec.source, str(exc).removeprefix(f"{spec.source}: ") + "; fix it or use strategy "
+                        "text", _code(str(exc), "json-invalid"))
+
+
+def _code(problem: str, otherwise: str) -> str:
+    if "levels deep" in problem:
+        return "too-deep"
+    return "yaml-bomb" if "alias" in problem else otherwise
 
 
 def check_destinations_unique(manifest: SkillManifest, found: Findings) -> None:

@@ -36,7 +36,8 @@ def validate_skill(
             found.warn("test.sh", "was not run because the skill failed the safety checks above; fix them "
                        "first", "test-skipped")
         else:
-            tests = run_test_script(root, timeout=test_timeout, executable=tree.executable("test.sh") is True)
+            tests = run_test_script(root, timeout=test_timeout, executable=tree.executable("test.sh") is True,
+                                    declared_env=manifest.test_env if manifest else ())
             judge_run(tests, test_timeout, found)
     return found.report(manifest, tests, len(tree.files), strict)
 
@@ -64,7 +65,13 @@ def _read_entry(full: Path, rel: str, base: Path, tree: Tree, found: Findings, l
     st = full.lstat()
     if stat.S_ISLNK(st.st_mode):
         target = os.readlink(full)
-        if not full.resolve().is_relative_to(base):
+        try:
+            inside = full.resolve().is_relative_to(base)
+        except (RuntimeError, OSError):   # a loop: Python 3.11 raises RuntimeError, newer ones OSError
+            found.error(rel, f"is a symlink to {target!r}, which loops back on itself; remove it or commit "
+                        "the file itself", "symlink-loop")
+            return 0
+        if not inside:
             found.error(rel, f"is a symlink to {target!r}, which resolves outside the skill folder; replace "
                         "it with a copy of the file it should contain", "symlink-escape")
             return 0
@@ -80,3 +87,4 @@ def _read_entry(full: Path, rel: str, base: Path, tree: Tree, found: Findings, l
     else:
         tree.files[rel] = full.read_bytes()
     return st.st_size
+

@@ -13,6 +13,7 @@ MiB = 1024 * 1024
 SAFETY_CODES = frozenset({
     "unsafe-path", "symlink-escape", "destination-workflow", "destination-reserved", "special-file",
     "file-too-large", "total-too-large", "too-many-files", "yaml-bomb", "secret",
+    "too-deep", "symlink-loop",
 })
 
 

@@ -96,6 +96,8 @@ def _read_manifest(tree: Tree, found: Findings) -> SkillManifest | None:
 
 
 def _manifest_code(problem: str) -> str:
+    if "levels deep" in problem:
+        return "too-deep"
     if "alias" in problem:
         return "yaml-bomb"
     return "unsafe-path" if _PATH_PROBLEM.match(problem) else "frontmatter"
@@ -123,7 +125,8 @@ def _check_scripts(tree: Tree, found: Findings) -> None:
 
 
 def _check_policy_fields(manifest: SkillManifest, found: Findings, now: datetime) -> None:
-    [found.error(SKILL_MD, message, "policy-below-floor") for message in below_floor(manifest.severity_matrix)]
+    for floor in below_floor(manifest.severity_matrix):
+        found.error(SKILL_MD, floor, "policy-below-floor")
     for message in weakened_reviews(manifest.severity_matrix):
         found.warn(SKILL_MD, f"{message}; make sure the platform team agreed to it", "policy-weakened")
     if manifest.sla_override is None:

@@ -20,6 +20,7 @@ paths.py) live in the model, so every reader of a manifest gets them; the valida
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar
@@ -40,6 +41,7 @@ _T = TypeVar("_T")
 KNOWN_KEYS = (
     "name", "version", "description", "author", "tags", "dependencies", "files", "allow_workflows",
     "severity_matrix", "sla_override", "sla_override_reason", "sla_override_expires", "secrets_allowlist",
+    "test_env",
 )
 
 
@@ -85,6 +87,7 @@ class SkillManifest(BaseModel):
     sla_override_reason: str | None = None
     sla_override_expires: datetime | date | None = None
     secrets_allowlist: tuple[SecretAllowance, ...] = ()
+    test_env: tuple[str, ...] = ()      # variables test.sh may see besides PATH, HOME, LANG
 
     @field_validator("name")
     @classmethod
@@ -105,6 +108,14 @@ class SkillManifest(BaseModel):
             _no_user_error(validate_skill_name, name)
             if version:
                 _no_user_error(Version.parse, version)
+        return v
+
+    @field_validator("test_env")
+    @classmethod
+    def _test_env(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for name in v:
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,63}", name, re.ASCII):
+                raise ValueError(f"{name!r} is not an environment variable name; use names such as NODE_ENV")
         return v
 
     @model_validator(mode="after")
@@ -172,7 +183,7 @@ def parse_skill_md(text: str, *, where: str = "SKILL.md") -> SkillManifest:
         data = yamlsafe.load(frontmatter, where=where, line_offset=1)
     except UserError as exc:
         message = str(exc).removeprefix(f"{where}: ")
-        if "alias" not in message:
+        if "alias" not in message and "levels deep" not in message:
             message += "; fix the YAML syntax (quote values that contain [ ] { } : or #)"
         raise ManifestError(where, [message]) from None
     if not isinstance(data, dict):
