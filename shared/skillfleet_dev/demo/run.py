@@ -22,13 +22,13 @@ from skillfleet.adapters.bus_memory import BusStats, InProcessBus
 from skillfleet.bootstrap import App, local
 from skillfleet.domain.apply import render
 from skillfleet.domain.messages import PullRequestOpened, SkillTagPushed, Topic
-from skillfleet.domain.model import RolloutState, Service
+from skillfleet.domain.model import RolloutItem, RolloutState, Service
 from skillfleet.domain.versioning import ReleaseTag
 from skillfleet.handlers.bundles import build_bundle
 from skillfleet.ports import Forge, Registry
 from skillfleet.runtime.settings import Settings
 
-from . import world
+from . import waves, world
 from .webhook_server import WebhookServer
 
 if TYPE_CHECKING:
@@ -91,11 +91,24 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
         app, bus = chain.app, chain.bus
         with WebhookServer(chain.webhook) as hooks:
             gh.add_hook(hooks.url, WEBHOOK_SECRET)
-            seed_world(gh, app, services, progress)
+            for svc in seed_world(gh, app, services, progress)[:waves.PILOTS]:
+                registry.set_service_pilot(svc.repo, True)
+            progress.step(f"{waves.PILOTS} services are marked as pilots (skillfleet services pilot REPO...)")
             _release(gh, app, bus, progress, result)
-            _play_teams(gh, app, bus, progress, result, random.Random(seed))
+            rng = random.Random(seed)
+            status = waves.staged(gh, app, bus, progress.step,
+                                  lambda items: _play_teams(gh, bus, progress, rng, items))
+            _tally(app, bus, result)
         adoption = registry.adoption(world.SKILL, "2.1.0")
+        release = registry.get_release(world.SKILL, "2.1.0")
     result.seconds = time.monotonic() - t0
+    out("")
+    out("Rollout timeline (the demo's clock jumps a day at a time; each wave opens only behind its gate):")
+    for line in waves.timeline(app, release) if release is not None else []:
+        out(f"  {line}")
+    out("")
+    out("$ skillfleet rollout status gcp-nodejs-cicd-v2.1.0")
+    out(status)
     out("")
     out(reporting.adoption_table(adoption))
     out("")
@@ -144,11 +157,11 @@ def seed_world(gh: GitHubEmulator, app: App, count: int, progress: Progress | No
     return demo_services
 
 
-def release_tag(gh: GitHubEmulator, app: App) -> str:
+def release_tag(gh: GitHubEmulator, app: App, matrix: str = world.ONE_WAVE) -> str:
     """The platform team's v2.1.0: commits, the tag, and the workflow's message to skill-tags."""
     tag = f"{world.SKILL}-v2.1.0"
     for i, message in enumerate(world.V2_1_COMMITS):
-        files = world.skill_files("2.1.0", world.CLOUDBUILD_V2_1) if i == len(world.V2_1_COMMITS) - 1 else {
+        files = world.skill_files("2.1.0", world.CLOUDBUILD_V2_1, matrix) if i == len(world.V2_1_COMMITS) - 1 else {
             f"{world.SKILL}/CHANGES-{i}.md": message + "\n"}
         gh.commit(world.SKILLS_REPO, "main", files, message)
     gh.create_tag(world.SKILLS_REPO, tag, "main")
@@ -159,17 +172,27 @@ def release_tag(gh: GitHubEmulator, app: App) -> str:
 
 
 def _release(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progress, result: DemoResult) -> None:
-    progress.step(f"platform team releases {world.SKILL}-v2.1.0: {len(world.V2_1_COMMITS)} commits, then the tag")
-    release_tag(gh, app)
-    progress.step("running the chain: tag-received -> fan-out-repos -> generate-pr")
+    progress.step(f"platform team releases {world.SKILL}-v2.1.0 (staged: pilots, 10 %, 25 %, all): "
+                  f"{len(world.V2_1_COMMITS)} commits, then the tag")
+    release_tag(gh, app, world.STAGED)
+    progress.step("running the chain: tag-received -> fan-out-repos -> generate-pr (the pilot wave only)")
     total = len(app.registry.list_services(skill=world.SKILL))
     bus.drain(progress=lambda s: _count_prs(s, progress, total))
+    opened = {(m.repo, m.number) for m in bus.published if isinstance(m, PullRequestOpened)}
+    progress.step(f"{len(opened)} PRs opened (wave 0, the pilots); {total - len(opened)} services wait for their wave")
+
+
+def _tally(app: App, bus: InProcessBus, result: DemoResult) -> None:
     opened = [m for m in bus.published if isinstance(m, PullRequestOpened)]
     result.prs_opened = len({(m.repo, m.number) for m in opened})
-    result.conflicted = sum(1 for m in opened if m.conflicts)
+    result.conflicted = len({(m.repo, m.number) for m in opened if m.conflicts})
     result.clean = result.prs_opened - result.conflicted
     result.api_calls_per_pr = sum(m.api_calls for m in opened) / max(1, len(opened))
-    progress.step(f"{result.prs_opened} PRs opened ({result.conflicted} drafts with conflicts)")
+    release = app.registry.get_release(world.SKILL, "2.1.0")
+    states = [i.state for i in app.registry.list_rollout_items(release.id or 0)] if release else []
+    result.merged = states.count(RolloutState.MERGED)
+    result.rejected = states.count(RolloutState.REJECTED)
+    result.left_open = states.count(RolloutState.PR_OPEN) + states.count(RolloutState.CONFLICT)
 
 
 def _count_prs(stats: BusStats, progress: Progress, total: int) -> None:
@@ -179,12 +202,10 @@ def _count_prs(stats: BusStats, progress: Progress, total: int) -> None:
         progress.count("PRs opened", done, total)
 
 
-def _play_teams(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progress, result: DemoResult,
-                rng: random.Random) -> None:
-    progress.step("teams review their PRs: most merge, a few decline with a reason, some wait")
-    release = app.registry.get_release(world.SKILL, "2.1.0")
-    assert release is not None and release.id is not None
-    items = app.registry.list_rollout_items(release.id)
+def _play_teams(gh: GitHubEmulator, bus: InProcessBus, progress: Progress, rng: random.Random,
+                items: list[RolloutItem]) -> None:
+    progress.step(f"the last wave's {len(items)} teams review their PRs: most merge, a few decline with a "
+                  "reason, some wait")
     reasons = ("we are migrating this service to Go next quarter", "node:20 breaks our native addon; tracking in #412")
     for item in sorted(items, key=lambda i: i.repo):
         if item.pr_number is None:
@@ -192,12 +213,10 @@ def _play_teams(gh: GitHubEmulator, app: App, bus: InProcessBus, progress: Progr
         roll = rng.random()
         owner = f"{item.repo.split('/')[1].rsplit('-svc', 1)[0]}-lead"
         if item.state is RolloutState.CONFLICT or roll > 0.9:
-            result.left_open += 1
-        elif roll > 0.8:
+            continue
+        if roll > 0.8:
             gh.close_pull(item.repo, item.pr_number, as_user=owner, comment=rng.choice(reasons))
-            result.rejected += 1
         else:
             gh.merge_pull(item.repo, item.pr_number, as_user=owner)
-            result.merged += 1
     gh.flush()
     bus.drain()

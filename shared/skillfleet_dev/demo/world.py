@@ -22,17 +22,30 @@ files:
       - steps[id=custom-*]
       - options.machineType
       - substitutions._REGION
-severity_matrix:   # minor releases reach every service at once (the default is 25 %, then all)
-  minor:
-    waves:
-      - name: all
-        percent: 100
+{matrix}
 ---
 # gcp-nodejs-cicd
 
 Builds, tests and deploys a Node.js service to Cloud Run. Add your own steps with ids starting
 with `custom-`; they are yours and are never touched by updates.
 """
+
+# tests: minor releases reach every service at once (the default is 25 %, then all)
+ONE_WAVE = """severity_matrix:
+  minor:
+    waves:
+      - name: all
+        percent: 100"""
+
+# the demo's release is staged: the pilots, then 10 %, 25 % and everyone, each behind the staged gate
+STAGED = """severity_matrix:
+  minor:
+    rollout: staged
+    waves:
+      - {name: pilot, percent: 1}
+      - {name: 10%, percent: 10}
+      - {name: 25%, percent: 25}
+      - {name: all, percent: 100}"""
 
 CLOUDBUILD_V2_0 = """# Managed by skillfleet (skill gcp-nodejs-cicd). Customize freely: updates are 3-way merged.
 steps:
@@ -116,8 +129,9 @@ def services(count: int) -> list[DemoService]:
     return out
 
 
-def skill_files(version: str, cloudbuild: str) -> dict[str, str]:
-    return {f"{SKILL}/SKILL.md": SKILL_MD.format(version=version), f"{SKILL}/files/cloudbuild.yaml": cloudbuild,
+def skill_files(version: str, cloudbuild: str, matrix: str = ONE_WAVE) -> dict[str, str]:
+    return {f"{SKILL}/SKILL.md": SKILL_MD.format(version=version, matrix=matrix),
+            f"{SKILL}/files/cloudbuild.yaml": cloudbuild,
             "README.md": "# Skills\n\nShared engineering skills, released by tag `<skill>-v<semver>`.\n"}
 
 
