@@ -8,28 +8,6 @@ SKILL = "gcp-nodejs-cicd"
 SKILLS_REPO = "platform/skills"
 TEAMS = ("payments", "search", "identity", "growth", "data-platform")
 
-SKILL_MD = """---
-name: gcp-nodejs-cicd
-version: {version}
-description: Cloud Build pipeline for Node.js services deployed to Cloud Run
-author: platform-team
-tags: [gcp, nodejs, cloud-build]
-files:
-  - source: files/cloudbuild.yaml
-    destination: .cloudbuild/cloudbuild.yaml
-    strategy: yaml
-    owned:
-      - steps[id=custom-*]
-      - options.machineType
-      - substitutions._REGION
-{matrix}
----
-# gcp-nodejs-cicd
-
-Builds, tests and deploys a Node.js service to Cloud Run. Add your own steps with ids starting
-with `custom-`; they are yours and are never touched by updates.
-"""
-
 # tests: minor releases reach every service at once (the default is 25 %, then all)
 ONE_WAVE = """severity_matrix:
   minor:
@@ -46,6 +24,32 @@ STAGED = """severity_matrix:
       - {name: 10%, percent: 10}
       - {name: 25%, percent: 25}
       - {name: all, percent: 100}"""
+
+SKILL_MD = """---
+name: gcp-nodejs-cicd
+version: {version}
+description: Cloud Build pipeline for Node.js services deployed to Cloud Run
+author: platform-team
+tags: [gcp, nodejs, cloud-build]
+files:
+  - source: files/cloudbuild.yaml
+    destination: .cloudbuild/cloudbuild.yaml
+    strategy: yaml
+    owned:
+      - steps[id=custom-*]
+      - options.machineType
+      - substitutions._REGION
+severity_matrix:
+  minor:
+    waves:
+      - name: all
+        percent: 100
+---
+# gcp-nodejs-cicd
+
+Builds, tests and deploys a Node.js service to Cloud Run. Add your own steps with ids starting
+with `custom-`; they are yours and are never touched by updates.
+"""
 
 CLOUDBUILD_V2_0 = """# Managed by skillfleet (skill gcp-nodejs-cicd). Customize freely: updates are 3-way merged.
 steps:
@@ -130,7 +134,7 @@ def services(count: int) -> list[DemoService]:
 
 
 def skill_files(version: str, cloudbuild: str, matrix: str = ONE_WAVE) -> dict[str, str]:
-    return {f"{SKILL}/SKILL.md": SKILL_MD.format(version=version, matrix=matrix),
+    return {f"{SKILL}/SKILL.md": SKILL_MD.format(version=version).replace(ONE_WAVE, matrix),
             f"{SKILL}/files/cloudbuild.yaml": cloudbuild,
             "README.md": "# Skills\n\nShared engineering skills, released by tag `<skill>-v<semver>`.\n"}
 
