@@ -6,7 +6,6 @@ stands in at the factory edge; everything else is the real code. No processes ar
 from __future__ import annotations
 
 import threading
-import time
 from typing import ClassVar
 
 import pytest
@@ -22,6 +21,12 @@ class FakeConnection:
         self.n = n
         self.closed = False
         self.fail_rollback = False
+        self.dead = False          # the server ended the session: the check before use fails
+
+    def cursor(self) -> FakeCursor:
+        if self.dead:
+            raise OSError("connection reset")
+        return FakeCursor()
 
     def rollback(self) -> None:
         if self.fail_rollback:
@@ -29,6 +34,14 @@ class FakeConnection:
 
     def close(self) -> None:
         self.closed = True
+
+
+class FakeCursor:
+    def execute(self, sql: str, *params: object) -> None:
+        pass
+
+    def fetchall(self) -> list[list[int]]:
+        return [[1]]
 
 
 class FakeConnector:
@@ -173,20 +186,22 @@ def test_pool_drops_a_connection_that_broke_mid_use() -> None:
     made: list[FakeConnection] = []
     pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1)
     with pytest.raises(RuntimeError), pool.connection() as conn:
-        conn.fail_rollback = True
+        conn.raw.fail_rollback = True
         raise RuntimeError("boom")
     with pool.connection() as conn:
-        assert conn is made[1]
+        assert conn.raw is made[1]
     assert made[0].closed and not made[1].closed
 
 
 def test_pool_replaces_idle_connections_that_fail_a_ping() -> None:
     made: list[FakeConnection] = []
-    pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1, max_idle=0.0)
+    pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1)
     with pool.connection():
         pass
-    time.sleep(0.01)
-    with pool.connection() as conn:            # FakeConnection has no cursor(): the ping fails
-        assert conn is made[1]
+    with pool.connection() as conn:            # checked before every use, however short the idle
+        assert conn.raw is made[0]
+    made[0].dead = True                        # a failover killed the idle session
+    with pool.connection() as conn:
+        assert conn.raw is made[1]
     pool.close()
     assert all(c.closed for c in made)

@@ -22,6 +22,7 @@ from . import embedded
 from .migrate import migrate, pending
 from .pgurl import parse_url
 from .pool import ConnectionPool
+from .sql import sqlstate
 
 ConnectorFactory = Callable[..., Any]   # google.cloud.sql.connector.Connector or a test double
 
@@ -32,7 +33,7 @@ class Database:
     def __init__(self, connect: Callable[[], Any], *, pool_size: int, where: Callable[[], str],
                  on_close: Callable[[], None] | None = None) -> None:
         self._where = where
-        self._pool = ConnectionPool(connect, pool_size)
+        self._pool = ConnectionPool(connect, pool_size, is_connection_error=is_connection_error)
         self._on_close = on_close
 
     @property
@@ -59,6 +60,24 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self._where()})"
+
+
+# SQLSTATEs of a session the server ended: admin shutdown/terminate, crash shutdown, cannot connect now
+_SESSION_ENDED = ("57P01", "57P02", "57P03")
+_LOST_MESSAGES = ("network error", "communication error", "connection is closed")
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The connection is gone (the server ended the session, or the socket broke); the statement
+    did not run. Refusals, constraint violations and syntax errors are not connection errors."""
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, pg8000.dbapi.InterfaceError):     # also raised for bad parameters: by message
+        return str(exc) in _LOST_MESSAGES
+    if isinstance(exc, pg8000.dbapi.DatabaseError):
+        state = sqlstate(exc)
+        return state in _SESSION_ENDED or state.startswith("08")
+    return False
 
 
 def open_database(settings: Settings, *, connector_factory: ConnectorFactory | None = None) -> Database:

@@ -1,8 +1,12 @@
 """A tiny thread-safe connection pool (DB-API connections; no SQLAlchemy).
 
 A thread borrows a connection for one transaction and gives it back. At most `size`
-connections exist; a borrower waits up to `timeout` seconds for one. A connection that failed
-mid-use, outlived `max_age` or does not answer a ping after sitting idle is replaced.
+connections exist; a borrower waits up to `timeout` seconds for one. Every connection is checked
+(a ping) before it is handed out, and one that failed mid-use or outlived `max_age` is replaced:
+after a failover or a server restart the pool never hands out a dead session.
+
+What the borrower gets is a `Healing` connection (healing.py): the first statement of a
+transaction that fails because the connection died runs again once on a fresh connection.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...domain.errors import TransientError
+from .healing import Healing, IsConnectionError
 
 Connect = Callable[[], Any]
 
@@ -27,8 +32,10 @@ class _Slot:
 
 class ConnectionPool:
     def __init__(self, connect: Connect, size: int, *, timeout: float = 30.0,
-                 max_idle: float = 30.0, max_age: float = 1800.0) -> None:
+                 max_idle: float = 0.0, max_age: float = 1800.0,
+                 is_connection_error: IsConnectionError = lambda exc: False) -> None:
         self._connect = connect
+        self._is_connection_error = is_connection_error
         self._size = max(1, size)
         self._timeout = timeout
         self._max_idle = max_idle
@@ -45,14 +52,20 @@ class ConnectionPool:
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
         slot = self._acquire()
+        conn = Healing(slot.conn, self._replace, self._is_connection_error)
         healthy = False
         try:
-            yield slot.conn
-            healthy = True
+            yield conn
+            healthy = not conn.broken
         finally:
+            slot.conn = conn.raw          # it may have been replaced by a fresh one
             if not healthy:
-                healthy = _rollback(slot.conn)
+                healthy = not conn.broken and _rollback(slot.conn)
             self._release(slot, healthy)
+
+    def _replace(self) -> Any:
+        """A fresh connection in place of a dead one (the slot keeps its room in the pool)."""
+        return self._connect()
 
     def close(self) -> None:
         with self._cond:
@@ -100,7 +113,8 @@ class ConnectionPool:
         now = time.monotonic()
         if now - slot.created > self._max_age:
             return False
-        return now - slot.returned <= self._max_idle or _ping(slot.conn)
+        # checked before use (max_idle 0): a session killed by a failover looks idle and healthy
+        return (self._max_idle > 0 and now - slot.returned <= self._max_idle) or _ping(slot.conn)
 
     def _release(self, slot: _Slot, healthy: bool) -> None:
         with self._cond:
