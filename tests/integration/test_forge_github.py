@@ -20,7 +20,8 @@ BRANCH = "skills/cloudbuild-v1.2.0"
 FILES = {"cloudbuild.yaml": "steps:\n- id: build\n  name: gcr.io/cloud-builders/docker\n",
          ".github/workflows/deploy.yml": "on: push\n",
          ".skills-metadata.json": '{"cloudbuild": "1.2.0"}\n'}
-PER_PR_CALLS = 7  # GET ref, GET commit, POST tree, POST commit, POST ref, POST pull, POST labels
+# GraphQL read (files + base head), POST ref, GraphQL createCommitOnBranch, POST pull, POST labels
+PER_PR_CALLS = 5
 
 
 @pytest.fixture
@@ -47,9 +48,14 @@ def test_a_three_file_pr_costs_a_fixed_number_of_calls_and_one_commit(emu: GitHu
                                                                      forge: GitHubForge) -> None:
     before_main = emu.branches(REPO)["main"]
     emu.reset_requests()
+    start = forge.requests_made
+    current = forge.read_files(REPO, sorted(FILES), ref="main")
+    assert current == {"cloudbuild.yaml": "steps: []\n", ".github/workflows/deploy.yml": None,
+                       ".skills-metadata.json": None}
     opened = _open(forge)
     assert opened.created and opened.number == 1 and not opened.draft
-    assert opened.api_calls == PER_PR_CALLS == emu.count_requests()
+    assert forge.requests_made - start == PER_PR_CALLS == emu.count_requests()
+    assert opened.api_calls == PER_PR_CALLS - 1          # the read belongs to the caller
     head = emu.branches(REPO)[BRANCH]
     assert forge.commit_messages(REPO, before_main, head) == ["skills: cloudbuild 1.2.0"]
     for path, text in FILES.items():
@@ -67,7 +73,7 @@ def test_opening_the_same_pr_twice_reuses_the_branch_and_the_pr(emu: GitHubEmula
     second = _open(forge)
     assert (second.created, second.number, second.url) == (False, first.number, first.url)
     assert emu.branches(REPO)[BRANCH] == head  # same tree: the branch was not recommitted
-    assert len(emu.pulls(REPO)) == 1 and second.api_calls == 10
+    assert len(emu.pulls(REPO)) == 1 and second.api_calls == 7
 
 
 def test_new_content_for_the_same_release_moves_the_branch_under_the_same_pr(emu: GitHubEmulator,
@@ -169,11 +175,11 @@ def test_server_errors_are_transient_after_retries(emu: GitHubEmulator, forge: G
 
 
 def test_secondary_rate_limit_waits_retry_after_then_succeeds(emu: GitHubEmulator, forge: GitHubForge) -> None:
-    emu.inject_fault("POST", r"/git/trees$", status=403, retry_after=1, message=SECONDARY_MESSAGE.format(rid="X"))
+    emu.inject_fault("POST", r"/pulls$", status=403, retry_after=1, message=SECONDARY_MESSAGE.format(rid="X"))
     started = time.monotonic()
     opened = _open(forge)
     assert time.monotonic() - started >= 1.0
-    assert opened.created and opened.api_calls == PER_PR_CALLS + 1  # the retried write counts
+    assert opened.created and opened.api_calls == PER_PR_CALLS + 1  # GET base ref, 4 writes, the retry
 
 
 def test_rate_limits_beyond_what_we_wait_are_transient(emu: GitHubEmulator) -> None:

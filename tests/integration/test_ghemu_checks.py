@@ -80,7 +80,14 @@ def _raw(emu: GitHubEmulator, verb: str, path: str, body: Any = None) -> tuple[i
 
 
 def _open_pr(emu: GitHubEmulator, files: dict[str, str] | None = None) -> int:
-    """The product's way: a branch through the Git Data API, then the PR."""
+    """The product's way: the branch at the base, one commit with the files (createCommitOnBranch),
+    then the PR. The base commit counts as already built (CI set up before it, as on a real repo), so
+    the only suite is the PR head's."""
+    if BRANCH not in emu.branches(REPO):
+        repo = emu.hub.repo_by_name(REPO)
+        ci, repo.ci = repo.ci, None
+        emu.create_branch(REPO, BRANCH)
+        repo.ci = ci
     opened = _forge(emu).open_update_pr(REPO, branch=BRANCH, base="main", title="cloudbuild 1.2.0", body="b",
                                         files=files or {"cloudbuild.yaml": "steps: [build]\n"},
                                         commit_message="skills: cloudbuild 1.2.0")

@@ -13,19 +13,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from github import Github, GithubException, GithubRetry, InputGitTreeElement
+from github import Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException, UnknownObjectException
 from github.GithubObject import NotSet
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 from pydantic import SecretStr
 
-from ..domain.errors import PermanentError, TransientError
+from ..domain.errors import TransientError
 from ..ports import OpenedPullRequest, PullRequestInfo
 from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
+from .github_branch import commit_to_branch
 from .github_budget import WriteBudget
 from .github_errors import mapped
 from .github_errors import message as _message
+from .github_graphql import read_at
 from .github_limits import heed, heed_remaining, spend
 
 _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
@@ -86,6 +88,14 @@ class GitHubForge:
         counter: Counter = self._local.counter
         return counter
 
+    def _heads(self) -> dict[tuple[str, str | None], str]:
+        """Heads this thread read files at, by (repo, ref): the base of the next update PR."""
+        self._counter()
+        if getattr(self._local, "heads", None) is None:
+            self._local.heads = {}
+        heads: dict[tuple[str, str | None], str] = self._local.heads
+        return heads
+
     def _client(self, owner: str = "") -> Github:
         """This thread's client for `owner` (an App has one installation, one token, per org)."""
         counter = self._counter()
@@ -134,11 +144,11 @@ class GitHubForge:
             return str(self._repo(repo).default_branch)
 
     def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
+        """One GraphQL query for every file and the head they were read at (remembered by this thread:
+        the update PR is then committed on exactly what was read, without asking for the head again)."""
         with self._mapped(repo, f"reading {len(paths)} file(s)"):
-            gh = self._repo(repo)
-            found = {p: _file_text(gh, p, ref) for p in paths}
-            if paths and all(v is None for v in found.values()):
-                _ = gh.get_commit(ref).raw_data if ref else gh.default_branch  # 404 when repo or ref is missing
+            head, found = read_at(self._client(_owner(repo)).requester, repo, ref, paths)
+            self._heads()[(repo.lower(), ref)] = head
             return found
 
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
@@ -180,17 +190,14 @@ class GitHubForge:
         commit_message: str, labels: Sequence[str] = (), draft: bool = False,
     ) -> OpenedPullRequest:
         start = self.requests_made
-        with self._mapped(repo, f"opening the update PR from {branch}", writes=4 + bool(labels)):
+        with self._mapped(repo, f"opening the update PR from {branch}", writes=3 + bool(labels)):
             gh = self._repo(repo)
-            base_commit = gh.get_git_commit(gh.get_git_ref(f"heads/{base}").object.sha)
-            tree = gh.create_git_tree(
-                [InputGitTreeElement(path, "100644", "blob", content=text) for path, text in sorted(files.items())],
-                base_tree=base_commit.tree)
-            commit = gh.create_git_commit(commit_message, tree, [base_commit])
-            _point_branch(gh, branch, commit.sha, tree.sha, commit_message)
+            base_sha = self._heads().pop((repo.lower(), base), None) or gh.get_git_ref(f"heads/{base}").object.sha
+            commit_to_branch(gh, self._client(_owner(repo)).requester, branch, base_sha, files, commit_message)
             pr, created = _find_or_create_pull(gh, branch, base, title, body, draft)
-            if labels:
-                pr.add_to_labels(*labels)
+            missing = [name for name in labels if name not in {lb.name for lb in pr.labels}]
+            if missing:
+                pr.add_to_labels(*missing)
             return OpenedPullRequest(number=pr.number, url=pr.html_url, branch=branch, created=created,
                                      draft=bool(pr.draft), api_calls=self.requests_made - start)
 
@@ -232,34 +239,8 @@ class GitHubForge:
             return True
 
 
-def _file_text(gh: Repository, path: str, ref: str | None) -> str | None:
-    try:
-        found = gh.get_contents(path, ref=ref) if ref else gh.get_contents(path)
-    except UnknownObjectException:
-        return None
-    if isinstance(found, list):
-        raise PermanentError(f"{gh.full_name}: {path} is a directory, expected a file")
-    return found.decoded_content.decode("utf-8")
-
-
 def _blob_bytes(gh: Repository, sha: str) -> bytes:
     return base64.b64decode(str(gh.get_git_blob(sha).content))
-
-
-def _point_branch(gh: Repository, branch: str, commit_sha: str, tree_sha: str, message: str) -> None:
-    """Create the branch at the commit; when it exists, keep it if it already holds this tree or
-    carries someone else's work, else move it to the new commit."""
-    try:
-        gh.create_git_ref(f"refs/heads/{branch}", commit_sha)
-        return
-    except GithubException as exc:
-        if exc.status != 422 or "already exists" not in _message(exc):
-            raise
-    ref = gh.get_git_ref(f"heads/{branch}")
-    head = gh.get_git_commit(ref.object.sha)
-    if head.tree.sha == tree_sha or head.message.strip() != message.strip():
-        return
-    ref.edit(commit_sha, force=True)
 
 
 def _find_or_create_pull(gh: Repository, branch: str, base: str, title: str, body: str,
@@ -282,3 +263,7 @@ def _info(pr: PullRequest) -> PullRequestInfo:
         number=pr.number, url=pr.html_url, state=pr.state, merged=bool(pr.merged), draft=bool(pr.draft),
         head_branch=pr.head.ref, base_branch=pr.base.ref, labels=tuple(lb.name for lb in pr.labels),
         author=pr.user.login if pr.user else "", mergeable=pr.mergeable)
+
+
+def _owner(repo: str) -> str:
+    return repo.partition("/")[0]

@@ -1,20 +1,23 @@
-"""The few GraphQL mutations a rollout bot uses: auto-merge on/off and ready-for-review."""
+"""The GraphQL a rollout bot uses: repository reads, createCommitOnBranch, auto-merge on/off and
+ready-for-review. A rate limit is answered as GitHub does: 200 with a RATE_LIMITED error."""
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from . import ops_pulls
+from . import graphql_repo, ops_pulls
 from .api import Request, Response, Route, route
 from .state import ApiError, Pull, Repo
 
-_MUTATION = re.compile(
-    r"\b(enablePullRequestAutoMerge|disablePullRequestAutoMerge|markPullRequestReadyForReview)\s*\(")
+_MUTATION = re.compile(r"\b(enablePullRequestAutoMerge|disablePullRequestAutoMerge|markPullRequestReadyForReview"
+                       r"|createCommitOnBranch)\s*\(")
 
 
 def graphql(req: Request) -> Response:
     body = req.obj()
     query = str(body.get("query") or "")
+    if graphql_repo.is_repository_query(query):
+        return Response(200, graphql_repo.repository_query(req, query, body.get("variables") or {}))
     found = _MUTATION.search(query)
     if found is None:
         return Response(200, {"errors": [{"type": "NOT_SUPPORTED", "message": (
@@ -22,14 +25,22 @@ def graphql(req: Request) -> Response:
             "and markPullRequestReadyForReview mutations, with their input in variables.input")}]})
     name = found.group(1)
     given = (body.get("variables") or {}).get("input") or {}
+    if name == "createCommitOnBranch":
+        try:
+            return Response(200, {"data": {name: graphql_repo.create_commit_on_branch(req, given)}})
+        except ApiError as exc:
+            return Response(200, {"data": {name: None}, "errors": [_error(name, exc)]})
     try:
         repo, pr = req.hub.pull_by_node(str(given.get("pullRequestId")))
         _apply(req, name, repo, pr, given)
     except ApiError as exc:
-        kind = "NOT_FOUND" if exc.status == 404 else "UNPROCESSABLE"
-        return Response(200, {"data": {name: None}, "errors": [
-            {"type": kind, "path": [name], "locations": [{"line": 1, "column": 1}], "message": exc.message}]})
+        return Response(200, {"data": {name: None}, "errors": [_error(name, exc)]})
     return Response(200, {"data": {name: _payload(req, repo, pr, given)}})
+
+
+def _error(name: str, exc: ApiError) -> dict[str, Any]:
+    kind = {404: "NOT_FOUND", 409: "STALE_DATA"}.get(exc.status, "UNPROCESSABLE")
+    return {"type": kind, "path": [name], "locations": [{"line": 1, "column": 1}], "message": exc.message}
 
 
 def _apply(req: Request, name: str, repo: Repo, pr: Pull, given: dict[str, Any]) -> None:

@@ -1,0 +1,46 @@
+"""The update PR's branch: created at the base, then one commit with every file; safe to repeat
+and to race (another worker, a redelivery, a crash between the branch and the commit)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from github import GithubException
+from github.Repository import Repository
+from github.Requester import Requester
+
+from .github_errors import message as _message
+from .github_graphql import BranchMoved, commit_on_branch, read_at
+
+
+def commit_to_branch(gh: Repository, requester: Requester, branch: str, base_sha: str,
+                      files: Mapping[str, str], message: str) -> None:
+    """The branch at the base, then one commit with every file (createCommitOnBranch). Safe to repeat
+    and to race: an existing branch is settled by `_needs_commit`."""
+    try:
+        gh.create_git_ref(f"refs/heads/{branch}", base_sha)
+    except GithubException as exc:
+        if exc.status != 422 or "already exists" not in _message(exc):
+            raise
+        if not _needs_commit(gh, requester, branch, base_sha, files, message):
+            return
+    try:
+        commit_on_branch(requester, gh.full_name, branch, base_sha, files, message)
+    except BranchMoved:
+        if _needs_commit(gh, requester, branch, base_sha, files, message):
+            raise
+
+
+def _needs_commit(gh: Repository, requester: Requester, branch: str, base_sha: str,
+                  files: Mapping[str, str], message: str) -> bool:
+    """Commit on a branch still at the base; keep one holding this release's commit with these files,
+    or someone else's work; else reset it to the base for a new commit."""
+    ref = gh.get_git_ref(f"heads/{branch}")
+    if ref.object.sha == base_sha:
+        return True
+    head = gh.get_git_commit(ref.object.sha)
+    if head.message.strip() != message.strip():
+        return False
+    if read_at(requester, gh.full_name, head.sha, list(files))[1] == files:
+        return False
+    ref.edit(base_sha, force=True)
+    return True
