@@ -754,6 +754,9 @@ class FakeReviewer:
         base, head = self.forge.files(repo, pull.base), self.forge.files(repo, pull.head)
         return {p: head.get(p) for p in sorted({*base, *head}) if base.get(p) != head.get(p)}
 
+    def head_sha(self, repo: str, number: int) -> str:
+        return self.forge.resolve_ref(repo, self.forge.pull(repo, number).head)
+
     def is_protected(self, repo: str, branch: str) -> bool:
         return repo in self.protected
 

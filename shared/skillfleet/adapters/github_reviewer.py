@@ -33,6 +33,10 @@ class GitHubReviewer:
             paths = [f.filename for f in gh.compare(pr.base.sha, pr.head.sha).files]
             return {p: _text(gh, p, pr.head.sha) for p in paths}
 
+    def head_sha(self, repo: str, number: int) -> str:
+        with _mapped(repo, f"reading #{number}"):
+            return str(self._bot.get_repo(repo).get_pull(number).head.sha)
+
     def is_protected(self, repo: str, branch: str) -> bool:
         with _mapped(repo, f"reading branch {branch}"):
             return bool(self._bot.get_repo(repo).get_branch(branch).protected)

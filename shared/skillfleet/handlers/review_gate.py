@@ -9,7 +9,7 @@ plus explicit review requests (CODEOWNERS owners of the changed files; the secur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..domain import checks as hard
 from ..domain.apply import METADATA_PATH
@@ -36,6 +36,9 @@ class PullFacts:
 def review(pr: PullFacts, release: Release, policy: Policy, decision: Decision, *, registry: Registry,
            forge: Forge, blobs: BlobStore, reviewer: Reviewer, agent: AgentReviewer | None,
            security_team: Sequence[str]) -> Actions:
+    if pr.sha != reviewer.head_sha(pr.repo, pr.number):   # checks of an older commit say nothing of the head
+        pr = replace(pr, checks=Checks.PENDING)
+        decision = replace(decision, merge=False)
     manifest = load_bundle(release, blobs).manifest
     files = reviewer.changed_files(pr.repo, pr.number)
     secrets = tuple(str(f) for f in scan_files({p: t for p, t in files.items() if t is not None},
@@ -97,8 +100,13 @@ def _act(pr: PullFacts, actions: Actions, files: dict[str, str | None], *, forge
     merged: bool | None = None
     if actions.approve and pr.sha:
         approved = reviewer.approve(pr.repo, pr.number, pr.sha, "skillfleet: low risk, every hard check passed.")
-        if actions.auto_merge:
-            merged = approved and reviewer.enable_auto_merge(pr.repo, pr.number, pr.sha)
+        if actions.auto_merge and approved:
+            # GitHub refuses auto-merge on a PR that is already mergeable ("clean"): then merge it now, still
+            # through protection and naming the checked head
+            merged = reviewer.enable_auto_merge(pr.repo, pr.number, pr.sha) or forge.merge_pull(
+                pr.repo, pr.number, sha=pr.sha)
+        elif actions.auto_merge:
+            merged = False
     if actions.merge and pr.sha:
         merged = forge.merge_pull(pr.repo, pr.number, sha=pr.sha)
     if merged is False:   # protection or GitHub refused: people take it from here
