@@ -24,6 +24,12 @@ class RateLimits:
     per_hour: int | None = 500
     primary_per_hour: int | None = 5000
     retry_after: int | None = None  # fixed retry-after seconds; None: time until the window frees
+    secondary_status: int = 403     # GitHub answers a secondary limit with 403 or 429
+    send_retry_after: bool = True   # ... with or without a retry-after header
+    time_scale: float = 1.0         # windows shrink by this factor (60: an hour's budget in a minute)
+
+    def window(self, seconds: float) -> float:
+        return seconds / self.time_scale
 
 
 @dataclass
@@ -53,10 +59,10 @@ class RateLimiter:
         now = time.time()
         with self._lock:
             start, used = self._primary.get((who, resource), (now, 0))
-            if now - start >= 3600:
+            if now - start >= self.limits.window(3600):
                 start, used = now, 0
             limit = self.limits.primary_per_hour or 5000
-            verdict = Verdict(limit, max(limit - used, 0), used, int(start + 3600), resource)
+            verdict = Verdict(limit, max(limit - used, 0), used, math.ceil(start + self.limits.window(3600)), resource)
             if self.limits.primary_per_hour is not None and used >= limit:
                 verdict.refused = "primary"
                 return verdict
@@ -75,16 +81,17 @@ class RateLimiter:
         now = time.time()
         with self._lock:
             start, used = self._primary.get((who, resource), (now, 0))
-            if now - start >= 3600:
+            if now - start >= self.limits.window(3600):
                 start, used = now, 0
         limit = self.limits.primary_per_hour or 5000
-        return Verdict(limit, max(limit - used, 0), used, int(start + 3600), resource)
+        return Verdict(limit, max(limit - used, 0), used, math.ceil(start + self.limits.window(3600)), resource)
 
     def _secondary_wait(self, who: str, now: float) -> int | None:
         stamps = self._writes.setdefault(who, deque())
-        while stamps and now - stamps[0] >= 3600:
+        while stamps and now - stamps[0] >= self.limits.window(3600):
             stamps.popleft()
-        for window, cap in ((60, self.limits.per_minute), (3600, self.limits.per_hour)):
+        for window, cap in ((self.limits.window(60), self.limits.per_minute),
+                            (self.limits.window(3600), self.limits.per_hour)):
             if cap is None:
                 continue
             recent = [t for t in stamps if now - t < window]

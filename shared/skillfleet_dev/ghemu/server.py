@@ -69,11 +69,12 @@ class App:
             body = json.loads(data) if data.strip() else None
         except ValueError:
             return (*_json(400, _error(ApiError(400, "Problems parsing JSON"))), template)
-        verdict = self.limiter.check(login, "graphql" if path == "/graphql" else "core",
-                                     _is_write(method, path, body))
+        resource = "graphql" if path == "/graphql" else "core"
+        verdict = (self.limiter.peek(login, resource) if path == "/rate_limit"   # free, as on GitHub
+                   else self.limiter.check(login, resource, _is_write(method, path, body)))
         limit_headers = verdict.headers()
         if verdict.refused:
-            status, headers, payload = self._refuse(verdict.refused, verdict.retry_after, login)
+            status, headers, payload = self._refuse(verdict.refused, verdict.retry_after, login, path == "/graphql")
             return status, {**headers, **limit_headers}, payload, template
         fault = self.faults.take(method, path, "before")
         if fault is not None:
@@ -113,7 +114,7 @@ class App:
 
     def _paginated(self, req: Request, resp: Response) -> Raw:
         items = resp.body if resp.paginate == "" else resp.body[resp.paginate]
-        per_page = max(1, min(int(req.query.get("per_page") or 0) or (250 if resp.paginate else 30), 250))
+        per_page = max(1, min(int(req.query.get("per_page") or 0) or (100 if resp.paginate else 30), 100))
         page = max(1, int(req.query.get("page") or 1))
         last = max(1, math.ceil(len(items) / per_page))
         chunk = items[(page - 1) * per_page: page * per_page]
@@ -129,13 +130,19 @@ class App:
         headers = {**resp.headers, **({"Link": ", ".join(links)} if links else {})}
         return _json(resp.status, body, headers)
 
-    def _refuse(self, kind: str, retry_after: int | None, login: str) -> Raw:
+    def _refuse(self, kind: str, retry_after: int | None, login: str, graphql: bool = False) -> Raw:
+        """GitHub's answers: primary 403 (GraphQL: 200 with a RATE_LIMITED error); secondary 403 or 429,
+        with or without retry-after, as configured."""
         if kind == "primary":
             msg = PRIMARY_MESSAGE.format(uid=self.hub.user(login).id)
+            if graphql:
+                return _json(200, {"errors": [{"type": "RATE_LIMITED", "message": msg}]})
             return _json(403, {"message": msg, "documentation_url": _DOCS})
+        limits = self.limiter.limits
         msg = SECONDARY_MESSAGE.format(rid=uuid.uuid4().hex[:20].upper())
-        return _json(403, {"message": msg, "documentation_url": f"{_DOCS}/overview/rate-limits-for-the-rest-api"},
-                     {"retry-after": str(retry_after or 60)})
+        extra = {"retry-after": str(retry_after or 60)} if limits.send_retry_after else {}
+        return _json(limits.secondary_status,
+                     {"message": msg, "documentation_url": f"{_DOCS}/overview/rate-limits-for-the-rest-api"}, extra)
 
     def _rate_limit(self, req: Request) -> Response:
         core, gql = (self.limiter.peek(req.login, r) for r in ("core", "graphql"))
