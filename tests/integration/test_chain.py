@@ -80,7 +80,7 @@ def test_a_tag_becomes_one_pr_per_service_with_title_labels_and_description(make
         pulls = w.pulls(svc.repo)
         assert len(pulls) == 1, svc.repo
         pr = pulls[0]
-        assert pr["title"] == "[Skills] Update gcp-nodejs-cicd to v2.1.0"
+        assert pr["title"] == "[Skills] Update gcp-nodejs-cicd from v2.0.0 to v2.1.0"
         assert pr["head"]["ref"] == "skills/gcp-nodejs-cicd-v2.1.0"
         labels = {label["name"] for label in pr["labels"]}
         assert {"skills-update", "severity:minor"} <= labels

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     slack_token: SecretStr | None = None
     slack_base_url: str = "https://slack.com/api/"
     slack_channel: str = "#skills-rollout"
+    slack_security_channel: str | None = None   # escalations of security releases also go here
+    dashboard_url: str | None = None            # linked from Slack messages and PR bodies
+    # generate-pr: the PR title; fields {skill}, {version}, {from_version}, {tag}
+    pr_title_template: str = "[Skills] Update {skill} from v{from_version} to v{version}"
 
     # review-pr: hard checks and one checks comment on every skill PR (with github_token); the reviewer
     # identity (a second GitHub App or token: GitHub refuses a PR author's own approval) approves
