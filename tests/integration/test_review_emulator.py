@@ -127,7 +127,7 @@ def release_security(w):
                                      sha=w.app.forge.resolve_ref(world.SKILLS_REPO, tag), actor="ci"))
 
 
-def test_a_security_release_asks_the_security_team_and_never_merges_without_a_human(make):
+def test_a_security_release_asks_the_security_team_and_merges_only_after_a_human_approves(make):
     w = make(setup=protect, services=1)
     release_security(w)
     w.drain()
@@ -136,6 +136,11 @@ def test_a_security_release_asks_the_security_team_and_never_merges_without_a_hu
     assert pr["merged"] is False and {HUMAN, "security-review"} <= {lb["name"] for lb in pr["labels"]}
     assert "security" in [t["slug"] for t in pr["requested_teams"]]
     assert pr["auto_merge"] is None
+    w.gh.add_token("ghp_security_lead", "sec-lead")         # a person of the security team approves
+    Github(base_url=f"{w.gh.url}/api/v3", auth=Auth.Token("ghp_security_lead")).get_repo(repo).get_pull(
+        pr["number"]).create_review(event="APPROVE", body="checked the timeout change")
+    w.drain()
+    assert w.pull(repo)["merged"] is True                   # through GitHub's auto-merge, checks green
 
 
 def test_an_agent_veto_blocks_a_pr_that_passes_every_hard_check(make):

@@ -144,3 +144,17 @@ def test_an_unavailable_agent_falls_back_to_people_and_an_approve_never_beats_a_
     agent = Agent("approve")
     run(fleet, release, pr, reviewer, agent=agent)
     assert not pr.merged and agent.calls == 0 and "needs-human-review" in pr.labels
+
+
+def test_a_person_approving_a_risky_pr_lets_it_merge_once_every_check_passes() -> None:
+    fleet, release, pr, reviewer = world(Severity.SECURITY)
+    run(fleet, release, pr, reviewer)
+    assert not pr.merged
+    reviewer.people.append((pr.repo, pr.number, "sec-lead", fleet.forge.resolve_ref(pr.repo, pr.head)))
+    fleet.run(review_pr.on_github_event, suite(fleet, pr), reviewer=reviewer)
+    assert pr.merged and reviewer.reviews == []            # merged on the person's approval, not the bot's
+    fleet, release, pr, reviewer = world(Severity.SECURITY)
+    fleet.registry.set_service_auto_merge(pr.repo, False)
+    reviewer.people.append((pr.repo, pr.number, "sec-lead", fleet.forge.resolve_ref(pr.repo, pr.head)))
+    run(fleet, release, pr, reviewer)
+    assert not pr.merged                                   # the service said never: people press the button

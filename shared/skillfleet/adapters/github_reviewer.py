@@ -22,6 +22,7 @@ class GitHubReviewer:
         self._bot = _client(base_url, token, timeout)
         self._reviewer = _client(base_url, reviewer_token, timeout) if reviewer_token else None
         self.can_approve = reviewer_token is not None
+        self._ours: set[str] | None = None     # skillfleet's own logins (bot, reviewer), read once
 
     def __repr__(self) -> str:
         return f"GitHubReviewer(can_approve={self.can_approve})"   # tokens stay out
@@ -36,6 +37,22 @@ class GitHubReviewer:
     def head_sha(self, repo: str, number: int) -> str:
         with _mapped(repo, f"reading #{number}"):
             return str(self._bot.get_repo(repo).get_pull(number).head.sha)
+
+    def human_approvals(self, repo: str, number: int, sha: str) -> list[str]:
+        with _mapped(repo, f"reading the reviews of #{number}"):
+            ours = self._logins()
+            latest: dict[str, tuple[str, str]] = {}
+            for r in self._bot.get_repo(repo).get_pull(number).get_reviews():   # oldest first
+                if r.user and r.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                    latest[r.user.login] = (r.state, r.commit_id)
+            return sorted(u for u, (state, at) in latest.items()
+                          if state == "APPROVED" and at == sha and u.lower() not in ours)
+
+    def _logins(self) -> set[str]:
+        if self._ours is None:
+            clients = [self._bot, *([self._reviewer] if self._reviewer else [])]
+            self._ours = {c.get_user().login.lower() for c in clients}
+        return self._ours
 
     def is_protected(self, repo: str, branch: str) -> bool:
         with _mapped(repo, f"reading branch {branch}"):

@@ -132,11 +132,15 @@ class Actions:
 
 
 def gate(decision: Decision, policy: Policy, hard_ok: bool, hard_failed: Collection[str], *,
-         agent: AgentVerdict | None, protected: bool, opt_in: bool | None) -> Actions:
-    """The merge decision: policy AND every hard check AND NOT an agent veto. The agent can only take
-    away: its approve never stands in for a check, and nothing it says (or a diff says) adds one."""
+         agent: AgentVerdict | None, protected: bool, opt_in: bool | None, approved_by: Collection[str] = ()
+         ) -> Actions:
+    """The merge decision: (policy OR a person's approval) AND every hard check AND NOT an agent veto.
+    The agent can only take away: its approve never stands in for a check or a person, and nothing it
+    says (or a diff says) adds one. `approved_by`: people who approved the head commit."""
     vetoed = agent is not None and agent.vetoes
     machine_ok = decision.approve and hard_ok and not vetoed
+    if approved_by and hard_ok and not vetoed and not decision.approve:
+        return _people_approved(policy, approved_by, protected=protected, opt_in=opt_in)
     why = [decision.reason] if not decision.approve else []
     why += [f"check failed: {name}" for name in hard_failed]
     if vetoed and agent is not None:
@@ -152,3 +156,14 @@ def gate(decision: Decision, policy: Policy, hard_ok: bool, hard_failed: Collect
                    needs_people=bool(not decision.approve or hard_failed or vetoed), request_changes=veto_reasons,
                    security_team=policy.review is Review.SECURITY_TEAM,
                    reason="; ".join(why) or "waiting for checks")
+
+
+def _people_approved(policy: Policy, approved_by: Collection[str], *, protected: bool, opt_in: bool | None) -> Actions:
+    """A risky PR that people approved and that passes every check: GitHub merges it (protection still
+    decides) or, without protection, the bot does unless the service turned auto-merge off."""
+    merge = not protected and opt_in is not False
+    who = ", ".join(sorted(approved_by))
+    reason = f"approved by {who}, every check passed: " + (
+        "GitHub's auto-merge decides" if protected else "merged by the bot" if merge else "auto-merge is off")
+    return Actions(approve=False, auto_merge=protected, merge=merge, needs_people=False, request_changes=(),
+                   security_team=policy.review is Review.SECURITY_TEAM, reason=reason)

@@ -50,9 +50,10 @@ def review(pr: PullFacts, release: Release, policy: Policy, decision: Decision, 
     verdict = None
     if agent is not None and decision.approve and hard_ok:     # only where it could still say no
         verdict = _agent_verdict(pr, release, policy, files, agent, registry)
+    people = reviewer.human_approvals(pr.repo, pr.number, pr.sha) if not decision.approve and hard_ok else []
     actions = gate(decision, policy, hard_ok, failed, agent=verdict,
                    protected=reviewer.is_protected(pr.repo, pr.base_branch),
-                   opt_in=registry.service_auto_merge(pr.repo))
+                   opt_in=registry.service_auto_merge(pr.repo), approved_by=people)
     reviewer.upsert_comment(pr.repo, pr.number, hard.MARKER, hard.comment(results, _agent_lines(agent, verdict)))
     labels = [x for x in decision.labels_to_add if not (actions.needs_people and x == LABEL_ELIGIBLE)]
     if labels:
@@ -98,8 +99,9 @@ def _act(pr: PullFacts, actions: Actions, files: dict[str, str | None], *, forge
         reviewer.request_changes(pr.repo, pr.number, pr.sha, "skillfleet agent reviewer vetoed this update:\n"
                                  + "\n".join(f"- {r}" for r in actions.request_changes))
     merged: bool | None = None
-    if actions.approve and pr.sha:
-        approved = reviewer.approve(pr.repo, pr.number, pr.sha, "skillfleet: low risk, every hard check passed.")
+    if (actions.approve or actions.auto_merge) and pr.sha:
+        approved = not actions.approve or reviewer.approve(pr.repo, pr.number, pr.sha,
+                                                           "skillfleet: low risk, every hard check passed.")
         if actions.auto_merge and approved:
             # GitHub refuses auto-merge on a PR that is already mergeable ("clean"): then merge it now, still
             # through protection and naming the checked head

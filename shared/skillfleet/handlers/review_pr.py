@@ -61,6 +61,11 @@ def on_pr_opened(msg: PullRequestOpened, *, registry: Registry, forge: Forge, bl
 def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forge, blobs: BlobStore,
                     reviewer: Reviewer | None = None, agent: AgentReviewer | None = None,
                     security_team: Sequence[str] = ()) -> None:
+    if msg.event == "pull_request_review":
+        if reviewer is not None:
+            _on_review(msg, registry=registry, forge=forge, blobs=blobs, reviewer=reviewer, agent=agent,
+                       security_team=security_team)
+        return
     result = check_result(msg)
     if result is None or not result.branch.startswith(BRANCH_PREFIX) or not result.may_decide:
         return
@@ -82,6 +87,30 @@ def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forg
                agent=agent, security_team=security_team)
         return
     _act(decision, result.repo, item.pr_number, result.sha, registry=registry, forge=forge)
+
+
+def _on_review(msg: GitHubEventReceived, *, registry: Registry, forge: Forge, blobs: BlobStore, reviewer: Reviewer,
+               agent: AgentReviewer | None, security_team: Sequence[str]) -> None:
+    """A person approved a skill PR: once every check passes, GitHub's auto-merge (or the bot, without
+    protection and with the service's opt-in) may merge it, even a release people had to review."""
+    review_body, pull = msg.payload.get("review") or {}, msg.payload.get("pull_request") or {}
+    branch, number = str((pull.get("head") or {}).get("ref") or ""), pull.get("number")
+    if msg.action != "submitted" or str(review_body.get("state", "")).lower() != "approved" \
+            or not branch.startswith(BRANCH_PREFIX) or not isinstance(number, int):
+        return
+    item = registry.find_rollout_item_by_pr(msg.repo, number)
+    if item is None or item.state not in _OPEN:
+        return
+    pr = _settled(forge, msg.repo, number)
+    if pr.state != "open" or pr.merged:
+        return
+    checks, sha = recorded_checks(registry, msg.repo, branch)
+    conflicts = 1 if item.state is RolloutState.CONFLICT or pr.mergeable is False else 0
+    release = _release(registry, item)
+    policy = policy_of(release, blobs)
+    decision = decide(policy, draft=pr.draft, conflicts=conflicts, checks=checks, labels=pr.labels)
+    review(PullFacts(msg.repo, number, sha, pr.base_branch, conflicts, checks), release, policy, decision,
+           registry=registry, forge=forge, blobs=blobs, reviewer=reviewer, agent=agent, security_team=security_team)
 
 
 def _settled(forge: Forge, repo: str, number: int) -> PullRequestInfo:
