@@ -45,10 +45,6 @@ class CatalogStore(Protocol):
         """Set the opt-in; False when the service is not registered."""
         ...
     def service_skills(self, *, skill: str | None = None, repo: str | None = None) -> list[ServiceSkill]: ...
-    def rollout_candidates(self, skill: str, below: str) -> list[Service]:
-        """Services not opted out that run `skill` at a version lower than `below`, by repo (fan-out's
-        selection: repo, team and pilot only, computed in the database)."""
-        ...
     def record_release(self, release: Release) -> tuple[Release, bool]:
         """Insert the release; a repeat of (skill, version) returns the stored row and False."""
         ...
@@ -63,11 +59,6 @@ class RolloutStore(Protocol):
     """Rollout items ((release_id, repo) is the natural key), their leases and state machine."""
 
     def ensure_rollout_item(self, release_id: int, repo: str, wave: int = 0) -> tuple[RolloutItem, bool]: ...
-    def ensure_rollout_items(self, release_id: int, waves: Mapping[str, int]) -> list[RolloutItem]:
-        """Create the missing items (repo -> wave; state `requested`) a few thousand per statement, and
-        return those of these repos still `requested` (just created or waiting since an earlier run),
-        with the wave they were created with. Safe to repeat: (release_id, repo) is the key."""
-        ...
     def get_rollout_item(self, release_id: int, repo: str) -> RolloutItem | None: ...
     def claim_rollout_item(self, release_id: int, repo: str, *, owner: str, lease_seconds: int) -> RolloutItem | None:
         """Lease a requested or failed item and count the attempt; None when another worker holds an
@@ -77,11 +68,9 @@ class RolloutStore(Protocol):
     def transition(
         self, release_id: int, repo: str, to: RolloutState, *,
         pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None,
-        outbox: Sequence[Outgoing] = (),
     ) -> tuple[RolloutItem, bool]:
         """Move the item through the state machine (domain.model.check_transition); returns
-        (item, changed). A repeat of the current state is a no-op; clears any lease. `outbox` is
-        enqueued in the same transaction (see OutboxStore): the move and what it owes the bus are one."""
+        (item, changed). A repeat of the current state is a no-op; clears any lease."""
         ...
     def find_rollout_item_by_pr(self, repo: str, pr_number: int) -> RolloutItem | None: ...
     def list_rollout_items(self, release_id: int, *, state: RolloutState | None = None) -> list[RolloutItem]:
@@ -122,46 +111,6 @@ class RunOnceGuard(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A message a registry change owes the bus. `key` is its natural key: enqueued once, published
-    once. `subject` names who flushes it first (the handler that wrote it); a sweep flushes them all."""
-
-    message: Message
-    key: str
-    subject: str = ""
-    correlation_id: str = ""
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    """A pending outbox row, as it goes on the wire (messages.encode)."""
-
-    id: int
-    key: str
-    subject: str
-    data: bytes
-    attributes: dict[str, str]
-
-
-class OutboxStore(Protocol):
-    """The transactional outbox: messages written with the change that owes them, published by whoever
-    comes next (`skillfleet.outbox.flush_outbox`: the handler's retry, or sla-sweep)."""
-
-    def enqueue(self, outgoing: Sequence[Outgoing]) -> int:
-        """Write messages not yet in the outbox (by key); returns how many were new."""
-        ...
-    def claim_outbox(self, *, owner: str, lease_seconds: int, subject: str | None = None,
-                     limit: int = 100) -> list[OutboxEntry]:
-        """Lease unpublished entries (of `subject`, or all), oldest first; entries another owner holds
-        under an unexpired lease are skipped."""
-        ...
-    def release_outbox(self, entry_ids: Sequence[int], *, owner: str) -> None:
-        """Give leases back after a failed publish, so the next flush retries at once."""
-        ...
-    def mark_published(self, entry_ids: Sequence[int]) -> None: ...
-
-
 class OpsStore(RunOnceGuard, Protocol):
     """The run-once guard, the append-only audit log, dead letters (the local bus and `skillfleet dlq`)."""
 
@@ -200,7 +149,7 @@ class ControlStore(Protocol):
         ...
 
 
-class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore, Protocol):
+class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, Protocol):
     """The whole registry. New code should ask for the narrowest store it uses."""
 
 
@@ -208,10 +157,6 @@ class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore
 class Bus(Protocol):
     def publish(self, message: Message, *, correlation_id: str = "") -> str:
         """Publish to message.TOPIC; returns the message id. Errors raise, never vanish."""
-        ...
-    def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
-        """Publish each message (batched where the transport can); returns the ids once all are
-        accepted. Any error raises after the rest were tried; a retry may publish some twice."""
         ...
 
 
