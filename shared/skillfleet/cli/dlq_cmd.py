@@ -67,21 +67,37 @@ def _replay(args: argparse.Namespace) -> int:
     for d in chosen:
         if d.replayed_at is not None:
             print(f"dead letter {d.id} was already replayed at {d.replayed_at:%Y-%m-%d %H:%M:%S}; not published again")
-    if todo:
-        # locally the chain runs here, now, behind the same doors (tag verifier) as the deployed functions
-        chain = None if settings.bus == "pubsub" else local(settings, registry=registry)
-        publish = _pubsub_publisher(settings) if chain is None else chain.bus.publish_raw
-        topics = _topics()
-        for d in todo:
-            topic = topic_of(d, topics)
-            message_id = publish(topic, d.data, original_attributes(d.attributes))
-            registry.mark_dead_letter_replayed(d.id)
-            print(f"replayed dead letter {d.id} ({d.message_type}) to {topic} as message {message_id}")
-        if chain is not None:
-            stats = chain.drain()
-            print(f"delivered {stats.delivered} message(s): {stats.acked} ok, {stats.rejected} rejected, "
-                  f"{stats.dead_lettered} dead-lettered again")
+    if not todo:
+        return 0
+    # locally the chain runs here, now, behind the same doors (tag verifier) as the deployed functions
+    chain = None if settings.bus == "pubsub" else local(settings, registry=registry)
+    publish = _pubsub_publisher(settings) if chain is None else chain.bus.publish_raw
+    topics = _topics()
+    failed = [d.id for d in todo if not _replay_one(d, topics, publish, registry)]
+    if chain is not None:
+        stats = chain.drain()
+        print(f"delivered {stats.delivered} message(s): {stats.acked} ok, {stats.rejected} rejected, "
+              f"{stats.dead_lettered} dead-lettered again")
+    if failed:
+        print(f"skillfleet: {len(failed)} of {len(todo)} dead letter(s) could not be replayed "
+              f"({', '.join(map(str, failed))}); see the reasons above", file=sys.stderr)
+        return 1
     return 0
+
+
+def _replay_one(d: DeadLetter, topics: dict[str, str], publish: Publish, registry: Registry) -> bool:
+    """Publish one dead letter; a letter that cannot be routed or published is reported, and the
+    others are still replayed (the command exits non-zero at the end)."""
+    try:
+        topic = topic_of(d, topics)
+        message_id = publish(topic, d.data, original_attributes(d.attributes))
+    except Exception as exc:  # noqa: BLE001 - reported per letter; the rest are still replayed
+        reason = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        print(f"could not replay dead letter {d.id} ({d.message_type}): {reason}", file=sys.stderr)
+        return False
+    registry.mark_dead_letter_replayed(d.id)
+    print(f"replayed dead letter {d.id} ({d.message_type}) to {topic} as message {message_id}")
+    return True
 
 
 Publish = Callable[[str, bytes, dict[str, str]], str]

@@ -9,12 +9,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from .errors import PermanentError
 from .model import Severity
+
+# What the registry can hold (integer columns): a value outside can never be handled, so it is refused
+# at decode and parked at once instead of failing in the database on every retry.
+_INT4_MAX = 2**31 - 1
+RecordId = Annotated[int, Field(gt=0, le=_INT4_MAX)]
+PrNumber = Annotated[int, Field(gt=0, le=_INT4_MAX)]
+Count = Annotated[int, Field(ge=0, le=_INT4_MAX)]
+RepoName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")]
 
 
 class Topic:
@@ -69,7 +77,7 @@ class SkillTagPushed(Message):
 # --- skill-released ---------------------------------------------------------------------------
 class SkillReleased(Message):
     TOPIC = Topic.SKILL_RELEASED
-    release_id: int
+    release_id: RecordId
     skill: str
     version: str
     previous_version: str | None
@@ -85,26 +93,26 @@ class UpdateRepo(Message):
     """Open (or find) the PR that brings one service to one release."""
 
     TOPIC = Topic.REPO_UPDATE_REQUESTED
-    release_id: int
+    release_id: RecordId
     skill: str
     version: str
-    repo: str
-    wave: int = 0
+    repo: RepoName
+    wave: Count = 0
 
 
 # --- pr-opened --------------------------------------------------------------------------------
 class PullRequestOpened(Message):
     TOPIC = Topic.PR_OPENED
-    release_id: int
+    release_id: RecordId
     skill: str
     version: str
-    repo: str
-    number: int
+    repo: RepoName
+    number: PrNumber
     url: str
     branch: str
     draft: bool = False
-    conflicts: int = 0
-    api_calls: int = 0
+    conflicts: Count = 0
+    api_calls: Count = 0
 
 
 # --- github-events ----------------------------------------------------------------------------
@@ -120,6 +128,21 @@ class GitHubEventReceived(Message):
 
     def extra_attributes(self) -> dict[str, str]:
         return {"event": self.event, "action": self.action, "repo": self.repo}
+
+    @model_validator(mode="after")
+    def _shape(self) -> GitHubEventReceived:
+        """The parts of GitHub's payload the handlers read must have GitHub's types."""
+        for key in ("pull_request", "repository", "check_suite"):
+            if key in self.payload and not isinstance(self.payload[key], dict):
+                raise ValueError(f"payload.{key} must be an object")
+        number = (self.payload.get("pull_request") or {}).get("number")
+        if "number" in (self.payload.get("pull_request") or {}) and not (
+                type(number) is int and 0 < number <= _INT4_MAX):
+            raise ValueError(f"payload.pull_request.number must be a PR number, got {number!r}")
+        name = (self.payload.get("repository") or {}).get("full_name")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"payload.repository.full_name must be owner/name, got {name!r}")
+        return self
 
 
 # --- scheduler --------------------------------------------------------------------------------
