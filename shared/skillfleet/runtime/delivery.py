@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from ..domain.at_rest import at_rest
 from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import Message, decode
 from ..ports import Registry
@@ -68,13 +69,7 @@ def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None
         consumer.handle(message)
         return Outcome.ACK
     except PermanentError as exc:
-        log.error(f"{consumer.name}: permanent error, message parked and acked: {exc}", labels=labels)
-        if registry is not None:
-            registry.add_dead_letter(
-                consumer.name, delivery.attributes.get("type", "?"), delivery.data,
-                dict(delivery.attributes), f"permanent: {exc}", delivery.attempt,
-            )
-        return Outcome.REJECTED
+        return _park(consumer, delivery, exc, registry, labels)
     except Deferred as exc:
         log.info(f"{consumer.name}: deferred until {exc.until:.0f}: {exc}", labels=labels)
         if on_defer is not None:
@@ -84,3 +79,20 @@ def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None
         log.warning(f"{consumer.name}: transient error, will retry: {type(exc).__name__}: {exc}",
                     labels=labels, attempt=delivery.attempt)
         return Outcome.RETRY
+
+
+def _park(consumer: Consumer, delivery: Delivery, exc: PermanentError, registry: Registry | None,
+          labels: dict[str, str]) -> Outcome:
+    """Record a message that can never be handled, at once, with its reason; secrets redacted
+    (at_rest). If the registry cannot take it now, the message is retried, never dropped."""
+    if registry is not None:
+        data, attributes = at_rest(delivery.data, delivery.attributes)
+        try:
+            registry.add_dead_letter(consumer.name, delivery.attributes.get("type", "?"), data, attributes,
+                                     f"permanent: {exc}", delivery.attempt)
+        except Exception as park_exc:  # noqa: BLE001 - cannot park now: retry rather than lose it
+            log.warning(f"{consumer.name}: permanent error ({exc}) but the message could not be parked "
+                        f"({type(park_exc).__name__}: {park_exc}); it will be retried", labels=labels)
+            return Outcome.RETRY
+    log.error(f"{consumer.name}: permanent error, message parked and acked: {exc}", labels=labels)
+    return Outcome.REJECTED
