@@ -16,7 +16,7 @@ from skillfleet.domain.messages import SkillReleased, SkillTagPushed
 from skillfleet.domain.skill.manifest import parse_skill_md
 from skillfleet.handlers import tag_received
 from skillfleet.skills.folder import validate_skill
-from skillfleet.skills.secrets import scan_files, scan_outputs
+from skillfleet.skills.secrets import refuse_secrets, scan_files, scan_outputs
 from skillfleet_dev.demo import world
 
 AWS = "aws_access_key_id = " + "AKIA" + "IOSFODNN7EXAMPLE\n"
@@ -139,3 +139,11 @@ def _tagged(secret: str, extra: str = "") -> Fleet:
 def _event(fleet: Fleet) -> SkillTagPushed:
     return SkillTagPushed(repository=Fleet.SKILLS_REPO, tag=Fleet.TAG, actor="platform-bot",
                           sha=fleet.forge.resolve_ref(Fleet.SKILLS_REPO, Fleet.TAG), oidc_token=SecretStr("t"))
+
+
+def test_refuse_secrets_is_a_permanent_error_naming_file_line_and_rule() -> None:
+    manifest = parse_skill_md(SKILL_MD.format(extra=""))
+    refuse_secrets(manifest, {".cloudbuild/cloudbuild.yaml": "steps: []\n"}, subject="acme/web")
+    with pytest.raises(PermanentError, match=r"acme/web would write .*\.cloudbuild/cloudbuild\.yaml:2: .*rule "
+                                             r"github-token"):
+        refuse_secrets(manifest, {".cloudbuild/cloudbuild.yaml": "steps: []\n" + GITHUB}, subject="acme/web")

@@ -33,6 +33,7 @@ from detect_secrets.plugins.square_oauth import SquareOAuthDetector
 from detect_secrets.plugins.stripe import StripeDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
+from ..domain.errors import PermanentError
 from ..domain.skill.allowlist import SecretAllowance
 from ..domain.skill.manifest import SkillManifest
 
@@ -117,6 +118,17 @@ def scan_outputs(manifest: SkillManifest, outputs: Mapping[str, bytes | str],
         before = {(f.file, f.rule) for f in scan_files(current)}
         found = [f for f in found if (f.file, f.rule) not in before]
     return found
+
+
+def refuse_secrets(manifest: SkillManifest, outputs: Mapping[str, bytes | str],
+                   current: Mapping[str, bytes | str] | None = None, *, subject: str) -> None:
+    """scan_outputs, raising PermanentError naming each file:line and rule (for generate-pr: a PR
+    that would carry a secret into a service repository is refused, not retried)."""
+    found = scan_outputs(manifest, outputs, current)
+    if found:
+        raise PermanentError(f"{subject} would write what looks like a secret into the repository: "
+                             + "; ".join(str(f) for f in found) + "; remove it from the skill, or allowlist "
+                             "a harmless fixture in SKILL.md (secrets_allowlist, with a reason)")
 
 
 def _may_match(rule: str, text: str) -> bool:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .manifest import SkillManifest
 
+_NEWER_KEYS = ("secrets_allowlist", "test_env")
+
 
 class Bundle(BaseModel):
     """Every file of a skill at a release, serialized deterministically (same files -> same sha256)."""
@@ -27,7 +29,11 @@ class Bundle(BaseModel):
         return self.content(path).decode("utf-8")
 
     def to_bytes(self) -> bytes:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
+        data = self.model_dump(mode="json")
+        for key in _NEWER_KEYS:          # left out while empty: a bundle's bytes (and sha256) stay
+            if not data["manifest"].get(key):   # what they were before these manifest keys existed
+                data["manifest"].pop(key, None)
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Bundle:
