@@ -107,6 +107,8 @@ def _top(key: str, make: Any) -> Any:
         expected = copy.deepcopy(t)
         if not isinstance(expected.get(block), dict):
             expected[block] = {}
+        if name in (b.get(block) or {}) and name not in (t.get(block) or {}):
+            return _case(base, ours, theirs, "conflict", None)   # upstream removed what the service changed
         if name not in (t.get(block) or {}) or (b.get(block) or {}).get(name) == t[block][name]:
             expected[block][name] = o[block][name]
             return _case(base, ours, theirs, "clean", expected)

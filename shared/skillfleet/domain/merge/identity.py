@@ -5,6 +5,9 @@ value is unique in its list is known by it. Elements without one are matched by 
 elements in order first, then, between those anchors, by similarity of their leaves (at least
 half shared, with a clear winner). When no clear pairing exists the lists raise Ambiguous and
 the caller reports a conflict instead of guessing.
+
+An identity value only base has and one only a side has may be the same element renamed:
+`renamed` pairs them by content (the identity key left out) and by their neighbours.
 """
 from __future__ import annotations
 
@@ -157,3 +160,54 @@ def _similar(xs: Sequence[Any], ys: Sequence[Any], gx: range, gy: range, strict:
                             "give them an `id`")
         taken[i] = j
     return taken
+
+
+NEIGHBOUR_WEIGHT = 0.05   # per neighbour (before, after) that is the same element on both sides
+
+
+def renamed(base: Sequence[Any], side: Sequence[Any], key: str = "id") -> dict[str, str]:
+    """Old -> new identity value of each element one side renamed: an id only base has paired
+    with one only the side has, by content without the id and by neighbours; an unclear pairing
+    raises Ambiguous (a conflict), never a guess."""
+    b_ids, s_ids = _unique_ids(base, key), _unique_ids(side, key)
+    gone = [v for v in b_ids if v not in s_ids]
+    new = [v for v in s_ids if v not in b_ids]
+    if not gone or not new:
+        return {}
+    scores = sorted(((_rename_score(base, side, b_ids[g], s_ids[n], key), g, n) for g in gone for n in new),
+                    key=lambda c: (-c[0], c[1], c[2]))
+    scores = [c for c in scores if c[0] >= MIN_SIMILARITY]
+    out: dict[str, str] = {}
+    for score, g, n in scores:
+        if g in out or n in out.values():
+            continue
+        rivals = [s for s, g2, n2 in scores if (g2 == g) != (n2 == n) and g2 not in out and n2 not in out.values()]
+        if any(score - s < CLEAR_MARGIN for s in rivals):
+            raise Ambiguous(f"the step {key} {g!r} is gone and several new steps look like it renamed; "
+                            "rename it by hand so each step keeps one identity")
+        out[g] = n
+    return out
+
+
+def _unique_ids(items: Sequence[Any], key: str) -> dict[str, int]:
+    found = [(str(x[key]), i) for i, x in enumerate(items)
+             if isinstance(x, Mapping) and isinstance(x.get(key), str)]
+    counts = Counter(v for v, _ in found)
+    return {v: i for v, i in found if counts[v] == 1}
+
+
+def _rename_score(base: Sequence[Any], side: Sequence[Any], i: int, j: int, key: str) -> float:
+    content = similarity(_without(base[i], key), _without(side[j], key))
+    near = sum(_same_id(base, side, i + d, j + d, key) for d in (-1, 1))
+    return content + NEIGHBOUR_WEIGHT * near
+
+
+def _without(item: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != key}
+
+
+def _same_id(base: Sequence[Any], side: Sequence[Any], i: int, j: int, key: str) -> bool:
+    if not (0 <= i < len(base) and 0 <= j < len(side)):
+        return i < 0 and j < 0 or i >= len(base) and j >= len(side)
+    x, y = base[i], side[j]
+    return isinstance(x, Mapping) and isinstance(y, Mapping) and x.get(key) is not None and x.get(key) == y.get(key)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..errors import UserError
+from .renames import follow_renames
 from .text import carry_edits
 from .tree import Ctx, guard_finds_loss, merge_value
 from .values import MISSING, is_list, is_map, same
@@ -27,16 +28,17 @@ def merge_json(base: str | None, ours: str, theirs: str, ctx: Ctx,
                labels: tuple[str, str, str] = ("base", "ours", "theirs")) -> str:
     o, t = load(ours, labels[1]), load(theirs, labels[2])
     b = load(base, labels[0]) if base is not None else MISSING
+    o_before = load(ours, labels[1]) if follow_renames(b, o, t, ctx) else o   # renames edit o in place
     merged = merge_value(b, o, t, (), ctx)
     if not ctx.conflicts and guard_finds_loss(b, o, t, merged, ctx):
         return ours
-    if _same_ordered(merged, o):
+    if _same_ordered(merged, o_before):
         return ours
     if base == ours and _same_ordered(merged, t):
         return theirs
     indent, ascii_only = _indent(ours), bool(re.search(r"\\u[0-9a-fA-F]{4}", ours))
     newline = "\n" if ours.endswith("\n") else ""
-    before, after = (json.dumps(v, indent=indent, ensure_ascii=ascii_only) + newline for v in (o, merged))
+    before, after = (json.dumps(v, indent=indent, ensure_ascii=ascii_only) + newline for v in (o_before, merged))
     text = carry_edits(ours, before, after)
     try:
         return text if _same_ordered(json.loads(text), merged) else after

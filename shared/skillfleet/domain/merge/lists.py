@@ -67,12 +67,21 @@ def _order(tb: list[Token], to: list[Token], tt: list[Token]) -> list[Token]:
         ours, theirs = to[slice(*ch.ours)], tt[slice(*ch.theirs)]
         if ch.kind == "theirs":
             out += theirs
-        elif ch.kind == "conflict":
-            out += ours + [x for x in theirs if x not in ours]
+        elif ch.kind == "conflict":   # e.g. the service reordered, upstream inserted: ours' order
+            out += _insert_by_neighbour(ours, theirs)
         else:
             out += ours
     seen: set[Token] = set()
     return [x for x in out if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+
+
+def _insert_by_neighbour(ours: list[Token], theirs: list[Token]) -> list[Token]:
+    """Ours' order, with each element only theirs has right after its upstream predecessor."""
+    out = list(ours)
+    for k, tok in enumerate(theirs):
+        if tok not in out:
+            out.insert(out.index(theirs[k - 1]) + 1 if k and theirs[k - 1] in out else 0, tok)
+    return out
 
 
 def _place(order: list[Token], extra: list[Token], to: list[Token], tt: list[Token]) -> list[Token]:

@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from .. import yamlsafe
 from ..errors import UserError
+from .renames import follow_renames
 from .text import carry_edits
 from .tree import Ctx, guard_finds_loss, merge_value
 from .values import MISSING, plain, same
@@ -63,9 +64,11 @@ def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
     style = guess_style(ours)
     before = dump(o_doc, style)   # ours re-serialized, before the merge edits it in place
     ctx.base_comments = frozenset(ln.strip() for ln in (base or "").splitlines() if ln.lstrip().startswith("#"))
+    followed = follow_renames(b_doc, o_doc, t_doc, ctx)
+    o_now, t_now = (plain(o_doc), plain(t_doc)) if followed else (ours_value, theirs_value)
     doc = merge_value(b_doc, o_doc, t_doc, (), ctx)
     value = plain(doc)
-    if not ctx.conflicts and guard_finds_loss(plain(b_doc), ours_value, theirs_value, value, ctx):
+    if not ctx.conflicts and guard_finds_loss(plain(b_doc), o_now, t_now, value, ctx):
         return ours
     if same(value, ours_value):
         return ours
