@@ -147,3 +147,11 @@ def test_refuse_secrets_is_a_permanent_error_naming_file_line_and_rule() -> None
     with pytest.raises(PermanentError, match=r"acme/web would write .*\.cloudbuild/cloudbuild\.yaml:2: .*rule "
                                              r"github-token"):
         refuse_secrets(manifest, {".cloudbuild/cloudbuild.yaml": "steps: []\n" + GITHUB}, subject="acme/web")
+
+
+def test_a_bundle_keeps_its_allowlist_and_a_skill_without_one_serializes_as_before() -> None:
+    from skillfleet.domain.skill.bundle import Bundle
+    plain = Bundle.build(parse_skill_md(SKILL_MD.format(extra="")), {"SKILL.md": b"x"})
+    assert b"secrets_allowlist" not in plain.to_bytes() and b"test_env" not in plain.to_bytes()
+    allowed = Bundle.build(parse_skill_md(SKILL_MD.format(extra=allow("jwt"))), {"SKILL.md": b"x"})
+    assert Bundle.from_bytes(allowed.to_bytes()).manifest.secrets_allowlist[0].rule == "jwt"
