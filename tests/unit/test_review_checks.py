@@ -158,3 +158,11 @@ def test_a_person_approving_a_risky_pr_lets_it_merge_once_every_check_passes() -
     reviewer.people.append((pr.repo, pr.number, "sec-lead", fleet.forge.resolve_ref(pr.repo, pr.head)))
     run(fleet, release, pr, reviewer)
     assert not pr.merged                                   # the service said never: people press the button
+
+
+def test_a_conflict_draft_asks_the_owners_of_its_files() -> None:
+    fleet, release, pr, reviewer = world(codeowners="* @acme/payments\n.cloudbuild/ @alice\n")
+    pr.draft = True
+    msg = opened(release, pr).model_copy(update={"draft": True, "conflicts": 2})
+    fleet.run(review_pr.on_pr_opened, msg, reviewer=reviewer)
+    assert reviewer.requested[(pr.repo, pr.number)] == (["alice"], []) and "needs-human-review" in pr.labels
