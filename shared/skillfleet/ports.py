@@ -68,9 +68,11 @@ class RolloutStore(Protocol):
     def transition(
         self, release_id: int, repo: str, to: RolloutState, *,
         pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> tuple[RolloutItem, bool]:
         """Move the item through the state machine (domain.model.check_transition); returns
-        (item, changed). A repeat of the current state is a no-op; clears any lease."""
+        (item, changed). A repeat of the current state is a no-op; clears any lease. `outbox` is
+        enqueued in the same transaction (see OutboxStore): the move and what it owes the bus are one."""
         ...
     def find_rollout_item_by_pr(self, repo: str, pr_number: int) -> RolloutItem | None: ...
     def list_rollout_items(self, release_id: int, *, state: RolloutState | None = None) -> list[RolloutItem]:
@@ -111,6 +113,46 @@ class RunOnceGuard(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message a registry change owes the bus. `key` is its natural key: enqueued once, published
+    once. `subject` names who flushes it first (the handler that wrote it); a sweep flushes them all."""
+
+    message: Message
+    key: str
+    subject: str = ""
+    correlation_id: str = ""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A pending outbox row, as it goes on the wire (messages.encode)."""
+
+    id: int
+    key: str
+    subject: str
+    data: bytes
+    attributes: dict[str, str]
+
+
+class OutboxStore(Protocol):
+    """The transactional outbox: messages written with the change that owes them, published by whoever
+    comes next (`skillfleet.outbox.flush_outbox`: the handler's retry, or sla-sweep)."""
+
+    def enqueue(self, outgoing: Sequence[Outgoing]) -> int:
+        """Write messages not yet in the outbox (by key); returns how many were new."""
+        ...
+    def claim_outbox(self, *, owner: str, lease_seconds: int, subject: str | None = None,
+                     limit: int = 100) -> list[OutboxEntry]:
+        """Lease unpublished entries (of `subject`, or all), oldest first; entries another owner holds
+        under an unexpired lease are skipped."""
+        ...
+    def release_outbox(self, entry_ids: Sequence[int], *, owner: str) -> None:
+        """Give leases back after a failed publish, so the next flush retries at once."""
+        ...
+    def mark_published(self, entry_ids: Sequence[int]) -> None: ...
+
+
 class OpsStore(RunOnceGuard, Protocol):
     """The run-once guard, the append-only audit log, dead letters (the local bus and `skillfleet dlq`)."""
 
@@ -149,7 +191,7 @@ class ControlStore(Protocol):
         ...
 
 
-class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, Protocol):
+class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore, Protocol):
     """The whole registry. New code should ask for the narrowest store it uses."""
 
 

@@ -47,7 +47,12 @@ _ALLOWED: dict[RolloutState, set[RolloutState]] = {
         RolloutState.PR_OPEN, RolloutState.MERGED, RolloutState.REJECTED, RolloutState.SUPERSEDED,
         RolloutState.ABORTED,
     },
-    RolloutState.FAILED: {RolloutState.REQUESTED, RolloutState.SUPERSEDED, RolloutState.ABORTED},
+    # a failed item is retried (generate-pr leases failed items, `dlq replay`): its PR opens, or the
+    # repo turns out to be up to date already
+    RolloutState.FAILED: {
+        RolloutState.REQUESTED, RolloutState.PR_OPEN, RolloutState.CONFLICT, RolloutState.MERGED,
+        RolloutState.SUPERSEDED, RolloutState.ABORTED,
+    },
     RolloutState.MERGED: set(),
     RolloutState.REJECTED: {RolloutState.PR_OPEN},  # a closed PR can be reopened
     RolloutState.SUPERSEDED: set(),
@@ -119,6 +124,7 @@ class RolloutItem(Frozen):
     updated_at: datetime | None = None
     merge_sha: str | None = None        # the merge commit on the default branch
     ci_conclusion: str | None = None    # the post-merge check suite's conclusion on that commit
+    pr_opened_at: datetime | None = None   # when its PR was first recorded: the start of its merge SLA
 
 
 class AdoptionRow(Frozen):

@@ -8,7 +8,8 @@ from ..domain.messages import PullRequestOpened, UpdateRepo
 from ..domain.model import Release, RolloutState, Service
 from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
-from ..ports import BlobStore, Bus, Forge, Registry
+from ..outbox import flush_outbox
+from ..ports import BlobStore, Bus, Forge, Outgoing, Registry
 from .bundles import bundle_for_version, load_bundle
 from .supersede import supersede_open
 
@@ -21,7 +22,9 @@ def handle(
 ) -> None:
     item, _ = registry.ensure_rollout_item(msg.release_id, msg.repo, msg.wave)
     if item.state not in _WORKABLE:
-        return  # done already: a redelivery or a duplicate
+        # done already (a redelivery or a duplicate); what the first attempt could not publish goes now
+        flush_outbox(registry, bus, subject=outbox_subject(msg.release_id, msg.repo))
+        return
     if registry.claim_rollout_item(msg.release_id, msg.repo, owner=worker, lease_seconds=lease_seconds) is None:
         raise TransientError(f"{msg.repo}: another worker holds the lease for this update; retry later")
     try:
@@ -68,10 +71,20 @@ def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: Updat
         labels=pr_text.labels(policy, plan), draft=bool(plan.conflicts),
     )
     state = RolloutState.CONFLICT if plan.conflicts else RolloutState.PR_OPEN
-    registry.transition(msg.release_id, msg.repo, state, pr_number=pr.number, pr_url=pr.url)
-    supersede_open(registry, forge, release, msg.repo, pr.url)
-    bus.publish(PullRequestOpened(
+    opened = PullRequestOpened(
         release_id=msg.release_id, skill=release.skill, version=release.version, repo=msg.repo,
         number=pr.number, url=pr.url, branch=pr.branch, draft=pr.draft, conflicts=len(plan.conflicts),
         api_calls=pr.api_calls,
-    ), correlation_id=release.tag)
+    )
+    # the PR and its announcement are recorded together: a failed publish is published by the retry
+    subject = outbox_subject(msg.release_id, msg.repo)
+    registry.transition(msg.release_id, msg.repo, state, pr_number=pr.number, pr_url=pr.url, outbox=[Outgoing(
+        opened, key=f"pr-opened:{msg.release_id}:{msg.repo}:{pr.number}", subject=subject,
+        correlation_id=release.tag)])
+    flush_outbox(registry, bus, subject=subject)
+    supersede_open(registry, forge, release, msg.repo, pr.url)
+
+
+def outbox_subject(release_id: int, repo: str) -> str:
+    """The outbox subject of one rollout item: generate-pr flushes it on every delivery."""
+    return f"item:{release_id}:{repo}"

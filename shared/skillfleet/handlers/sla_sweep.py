@@ -8,7 +8,8 @@ once; a failed gate pauses the rollout with one alert. One digest per release an
 the sweep did.
 
 The sweep's clock is the message's `requested_at` (the Scheduler's time), so a redelivery judges
-the same moment. Every side effect is guarded by a registry key, so a repeat is quiet.
+the same moment. Every side effect is guarded by a registry key, so a repeat is quiet. First of all,
+the sweep publishes what the outbox still holds (a handler's publish that failed after its change).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ..domain.messages import SweepSlas
 from ..domain.model import Release, RolloutItem, RolloutState
 from ..domain.policy import Policy
 from ..domain.rollout import is_overdue
+from ..outbox import flush_outbox
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from ..runonce import once
 from . import rollout_waves
@@ -46,6 +48,7 @@ class _Outcome:
 def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
            notifier: Notifier | None = None) -> None:
     now = msg.requested_at
+    flush_outbox(registry, bus)   # whatever a handler recorded but could not publish goes out now
     for release in _releases(registry):
         items = registry.list_rollout_items(release.id or 0)
         if not items:

@@ -16,10 +16,11 @@ from .catalog import CatalogStore
 from .control import ControlStore
 from .database import open_database
 from .ops import OpsStore
+from .outbox import OutboxStore
 from .rollout import RolloutStore
 
 
-class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore):
+class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore):
     def __repr__(self) -> str:
         return f"PostgresRegistry({self._db.where})"
 

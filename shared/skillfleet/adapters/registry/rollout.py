@@ -1,12 +1,15 @@
 """Rollout items: one per (release, service), leased for work and moved through the state machine."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...domain.errors import PermanentError
 from ...domain.model import IllegalTransition, RolloutItem, RolloutState, check_transition
+from ...ports import Outgoing
 from . import rows as rec
 from .base import RegistryBase
+from .outbox import insert_outgoing
 from .sql import jsonb, one, rows
 
 _CLAIMABLE = (RolloutState.REQUESTED.value, RolloutState.FAILED.value)
@@ -68,10 +71,12 @@ class RolloutStore(RegistryBase):
     def transition(
         self, release_id: int, repo: str, to: RolloutState, *,
         pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> tuple[RolloutItem, bool]:
         """Move the item (check_transition decides); audit a real change; always clear the lease.
 
         A repeat of the current state changes nothing but fills in a PR number/url not yet known.
+        `outbox` is written in the same transaction (a repeat's keys are already there).
         """
         with self._tx() as cur:
             row = _locked_item(cur, release_id, repo, lock=True)
@@ -85,6 +90,7 @@ class RolloutStore(RegistryBase):
             updated = _apply(cur, row, to, changed, pr_number, pr_url, reason)
             if changed:
                 _audit_transition(cur, row, current, to, reason, updated["pr_number"])
+            insert_outgoing(cur, outbox)
         return rec.rollout_item(updated), changed
 
     def find_rollout_item_by_pr(self, repo: str, pr_number: int) -> RolloutItem | None:

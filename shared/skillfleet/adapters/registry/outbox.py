@@ -1,0 +1,76 @@
+"""The transactional outbox on PostgreSQL (migration 0007): enqueue, lease, publish, mark.
+
+Writes are batched (one statement per call, whatever the number of messages): fan-out enqueues one
+UpdateRepo per service.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ...domain.messages import encode
+from ...ports import OutboxEntry, Outgoing
+from .base import RegistryBase
+from .sql import jsonb, rows
+
+_INSERT = """INSERT INTO outbox (key, subject, topic, data, attributes)
+             SELECT t.key, t.subject, t.topic, t.data, t.attributes::jsonb
+             FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+                  AS t(key, subject, topic, data, attributes)
+             ON CONFLICT (key) DO NOTHING RETURNING id"""
+_CLAIM = """UPDATE outbox SET claimed_by = %s, claimed_until = now() + %s * interval '1 second'
+            WHERE id IN (SELECT id FROM outbox
+                         WHERE published_at IS NULL AND (%s::text IS NULL OR subject = %s)
+                           AND (claimed_until IS NULL OR claimed_until <= now())
+                         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+            RETURNING id, key, subject, data, attributes"""
+
+
+def insert_outgoing(cur: Any, outgoing: Sequence[Outgoing]) -> int:
+    """Write each message not yet in the outbox (by key), on the caller's transaction; how many were new."""
+    if not outgoing:
+        return 0
+    columns: list[list[str]] = [[], [], [], [], []]
+    for out in outgoing:
+        data, attributes = encode(out.message, out.correlation_id)
+        for column, value in zip(columns, (out.key, out.subject, out.message.TOPIC, data.decode(),
+                                           jsonb(attributes))):
+            column.append(value)
+    cur.execute(_INSERT, tuple(columns))
+    return len(cur.fetchall())
+
+
+class OutboxStore(RegistryBase):
+    def enqueue(self, outgoing: Sequence[Outgoing]) -> int:
+        """Write messages not yet in the outbox (by key); returns how many were new."""
+        with self._tx() as cur:
+            return insert_outgoing(cur, outgoing)
+
+    def claim_outbox(self, *, owner: str, lease_seconds: int, subject: str | None = None,
+                     limit: int = 100) -> list[OutboxEntry]:
+        """Lease unpublished entries (of `subject`, or all) oldest first, skipping those leased by others."""
+        with self._tx() as cur:
+            cur.execute(_CLAIM, (owner, lease_seconds, subject, subject, limit))
+            found = rows(cur)
+        return sorted((_entry(row) for row in found), key=lambda e: e.id)
+
+    def release_outbox(self, entry_ids: Sequence[int], *, owner: str) -> None:
+        with self._tx() as cur:
+            cur.execute("""UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
+                           WHERE id = ANY(%s::bigint[]) AND claimed_by = %s AND published_at IS NULL""",
+                        (list(entry_ids), owner))
+
+    def mark_published(self, entry_ids: Sequence[int]) -> None:
+        with self._tx() as cur:
+            cur.execute("""UPDATE outbox SET published_at = COALESCE(published_at, now()),
+                               claimed_by = NULL, claimed_until = NULL WHERE id = ANY(%s::bigint[])""",
+                        (list(entry_ids),))
+
+
+def _entry(row: dict[str, Any]) -> OutboxEntry:
+    attributes = row["attributes"]
+    if isinstance(attributes, str):   # pg8000 decodes jsonb; another driver may not
+        attributes = json.loads(attributes)
+    return OutboxEntry(id=row["id"], key=row["key"], subject=row["subject"], data=row["data"].encode(),
+                       attributes={str(k): str(v) for k, v in attributes.items()})

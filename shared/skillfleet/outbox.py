@@ -1,0 +1,56 @@
+"""Publish what the outbox holds: the messages registry changes owe the bus.
+
+A handler writes its messages with its registry change (`registry.transition(..., outbox=[...])` or
+`registry.enqueue([...])`) and then calls `flush_outbox`. When publishing fails, the entries stay
+pending and the error propagates: the handler's retry (or the next sla-sweep) publishes them. Each
+entry is leased while it is published, so two flushers never publish the same entry; an entry is
+published again only when a flusher died between publishing and marking (consumers are idempotent).
+"""
+from __future__ import annotations
+
+import uuid
+
+from .domain.errors import PermanentError
+from .domain.messages import Message, decode
+from .ports import Bus, OutboxEntry, OutboxStore
+from .runtime import logging as log
+
+LEASE_SECONDS = 60     # a flusher that died mid-publish hands its entries on after this
+BATCH = 500
+
+
+def flush_outbox(outbox: OutboxStore, bus: Bus, *, subject: str | None = None) -> int:
+    """Publish the pending entries of `subject` (every subject when None), oldest first; how many."""
+    owner, published = f"flush-{uuid.uuid4().hex}", 0
+    while entries := outbox.claim_outbox(owner=owner, lease_seconds=LEASE_SECONDS, subject=subject,
+                                         limit=BATCH):
+        published += _publish(outbox, bus, entries, owner)
+        if len(entries) < BATCH:
+            break
+    return published
+
+
+def _publish(outbox: OutboxStore, bus: Bus, entries: list[OutboxEntry], owner: str) -> int:
+    done: list[int] = []
+    try:
+        for entry in entries:
+            message = _decoded(entry)
+            if message is not None:
+                bus.publish(message, correlation_id=entry.attributes.get("correlation_id", ""))
+                done.append(entry.id)
+    except BaseException:
+        outbox.release_outbox([e.id for e in entries if e.id not in done], owner=owner)
+        raise
+    finally:
+        if done:
+            outbox.mark_published(done)
+    return len(done)
+
+
+def _decoded(entry: OutboxEntry) -> Message | None:
+    try:
+        return decode(entry.data, entry.attributes)
+    except PermanentError as exc:   # written by another build: kept pending (its lease runs out), said loudly
+        log.error(f"outbox entry {entry.id} ({entry.key}) cannot be read by this build: {exc}; "
+                  "it stays pending; deploy a build that reads it or delete the row", labels={"outbox": entry.key})
+        return None
