@@ -45,6 +45,8 @@ from skillfleet.ports import (
     DeadLetter,
     Digest,
     OpenedPullRequest,
+    OutboxEntry,
+    Outgoing,
     PullRequestInfo,
     Registry,
 )
@@ -103,6 +105,18 @@ class _Item:
                            ci_conclusion=self.ci_conclusion)
 
 
+@dataclass
+class _OutboxRow:
+    id: int
+    key: str
+    subject: str
+    data: bytes
+    attributes: dict[str, str]
+    owner: str | None = None
+    until: datetime | None = None
+    published_at: datetime | None = None
+
+
 class FakeRegistry:
     """The Registry port in memory: natural keys, foreign keys, the state machine, leases, audit."""
 
@@ -116,6 +130,7 @@ class FakeRegistry:
         self.seen: set[tuple[str, str]] = set()
         self.audits: list[dict[str, Any]] = []
         self.dead_letters: list[DeadLetter] = []
+        self.outbox: dict[str, _OutboxRow] = {}      # by key, in insertion order
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._lock = threading.RLock()   # handlers may share one registry between threads
@@ -220,6 +235,7 @@ class FakeRegistry:
     def transition(
         self, release_id: int, repo: str, to: RolloutState, *,
         pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> tuple[RolloutItem, bool]:
         with self._lock:
             item = self.items.get((release_id, repo))
@@ -247,6 +263,7 @@ class FakeRegistry:
                 self.audit("rollout.transition", repo, {
                     "release_id": release_id, "skill": release.skill, "version": release.version,
                     "from": before.value, "to": to.value, "reason": reason, "pr_number": item.pr_number})
+            self.enqueue(outbox)
             return item.record(), changed
 
     def find_rollout_item_by_pr(self, repo: str, pr_number: int) -> RolloutItem | None:
@@ -331,6 +348,37 @@ class FakeRegistry:
             letter = self.dead_letters[dead_letter_id - 1]
             if letter.replayed_at is None:
                 self.dead_letters[dead_letter_id - 1] = replace(letter, replayed_at=self.clock())
+
+    # outbox (adapters/registry/outbox.py)
+    def enqueue(self, outgoing: Sequence[Outgoing]) -> int:
+        with self._lock:
+            new = [o for o in outgoing if o.key not in self.outbox]
+            for out in new:
+                data, attributes = encode(out.message, out.correlation_id)
+                self.outbox[out.key] = _OutboxRow(len(self.outbox) + 1, out.key, out.subject, data, attributes)
+            return len(new)
+
+    def claim_outbox(self, *, owner: str, lease_seconds: int, subject: str | None = None,
+                     limit: int = 100) -> list[OutboxEntry]:
+        with self._lock:
+            now = self.clock()
+            free = [r for r in self.outbox.values() if r.published_at is None
+                    and (subject is None or r.subject == subject) and (r.until is None or r.until <= now)][:limit]
+            for row in free:
+                row.owner, row.until = owner, now + timedelta(seconds=lease_seconds)
+            return [OutboxEntry(r.id, r.key, r.subject, r.data, dict(r.attributes)) for r in free]
+
+    def release_outbox(self, entry_ids: Sequence[int], *, owner: str) -> None:
+        with self._lock:
+            for row in self.outbox.values():
+                if row.id in entry_ids and row.owner == owner and row.published_at is None:
+                    row.owner = row.until = None
+
+    def mark_published(self, entry_ids: Sequence[int]) -> None:
+        with self._lock:
+            for row in self.outbox.values():
+                if row.id in entry_ids:
+                    row.published_at, row.owner, row.until = row.published_at or self.clock(), None, None
 
     # rollout control (tests/fake_control.py mirrors adapters/registry/control.py)
     def rollout_control(self, release_id: int) -> RolloutControl:
