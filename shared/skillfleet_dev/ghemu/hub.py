@@ -11,7 +11,7 @@ from typing import Any
 from .apps import Apps
 from .gitstore import GitRepo, Person
 from .shapes import Shapes
-from .state import ApiError, Pull, Repo, User, not_found, now_iso
+from .state import ApiError, Pull, Repo, User, node_id, not_found, now_iso
 from .webhooks import Dispatcher
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -98,4 +98,7 @@ class Hub:
         body = payload()
         body.setdefault("repository", self.shapes.repo(repo))
         body["sender"] = self.shapes.user(actor)
+        installation = self.apps.installation_of(repo.owner)
+        if installation is not None:   # GitHub adds it to every delivery of an App's webhook
+            body.setdefault("installation", {"id": installation, "node_id": node_id("Installation", installation)})
         self.dispatcher.emit(event, body, repo.id)

@@ -54,6 +54,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._primary: dict[tuple[str, str], tuple[float, int]] = {}  # (who, resource) -> (window start, used)
         self._writes: dict[str, deque[float]] = {}
+        self.writes_accepted = 0    # content-creating requests let through, over the emulator's life
 
     def check(self, who: str, resource: str, is_write: bool) -> Verdict:
         now = time.time()
@@ -99,6 +100,7 @@ class RateLimiter:
                 free_at = recent[-cap] + window
                 return self.limits.retry_after or max(1, math.ceil(free_at - now))
         stamps.append(now)
+        self.writes_accepted += 1
         return None
 
 

@@ -21,7 +21,8 @@ _SETTINGS = ("allow_auto_merge", "allow_merge_commit", "allow_squash_merge", "al
 
 
 def get_repo(req: Request) -> Response:
-    return Response(200, req.hub.shapes.repo(req.repo()))
+    # the full repository GitHub answers on GET adds counts list items leave out
+    return Response(200, {**req.hub.shapes.repo(req.repo()), "network_count": 0, "subscribers_count": 0})
 
 
 def edit_repo(req: Request) -> Response:
@@ -106,13 +107,17 @@ def get_commit(req: Request) -> Response:
     repo = req.repo()
     info = repo.git.read_commit(_commit_at(repo, req.params["ref"]))
     parent = info.parents[0] if info.parents else EMPTY_TREE
-    files = [_file(p, a, d) for p, a, d in repo.git.diff_numstat(parent, info.sha)]
+    files = [_file(req, repo, info.sha, p, a, d) for p, a, d in repo.git.diff_numstat(parent, info.sha)]
     return Response(200, req.hub.shapes.commit(repo, info, files))
 
 
-def _file(path: str, adds: int, dels: int) -> dict[str, Any]:
-    return {"filename": path, "status": "modified", "additions": adds, "deletions": dels,
-            "changes": adds + dels}
+def _file(req: Request, repo: Repo, sha: str, path: str, adds: int, dels: int) -> dict[str, Any]:
+    """A changed file as GitHub lists it (the blob at `sha`; an all-zero sha when it was deleted)."""
+    entry = repo.git.tree_entries(repo.git.read_commit(sha).tree).get(path)
+    web, api = f"{req.hub.base_url}/{repo.full_name}", f"{req.hub.base_url}/api/v3/repos/{repo.full_name}"
+    return {"sha": entry.sha if entry else "0" * 40, "filename": path, "status": "modified" if entry else "removed",
+            "additions": adds, "deletions": dels, "changes": adds + dels, "blob_url": f"{web}/blob/{sha}/{path}",
+            "raw_url": f"{web}/raw/{sha}/{path}", "contents_url": f"{api}/contents/{path}?ref={sha}"}
 
 
 def compare(req: Request) -> Response:
@@ -135,7 +140,7 @@ def compare(req: Request) -> Response:
         "merge_base_commit": shapes.commit(repo, repo.git.read_commit(merge_base)),
         "status": status, "ahead_by": ahead, "behind_by": behind, "total_commits": ahead,
         "commits": [shapes.commit(repo, c) for c in repo.git.log(["--reverse", f"{merge_base}..{head}"])],
-        "files": [_file(p, a, d) for p, a, d in repo.git.diff_numstat(merge_base, head)],
+        "files": [_file(req, repo, head, p, a, d) for p, a, d in repo.git.diff_numstat(merge_base, head)],
     }
     return Response(200, body, paginate="commits")
 

@@ -148,6 +148,7 @@ class App:
         core, gql = (self.limiter.peek(req.login, r) for r in ("core", "graphql"))
         shape = {v.resource: {"limit": v.limit, "remaining": v.remaining, "reset": v.reset, "used": v.used,
                               "resource": v.resource} for v in (core, gql)}
+        shape["search"] = {"limit": 30, "remaining": 30, "reset": core.reset, "used": 0, "resource": "search"}
         return Response(200, {"resources": shape, "rate": shape["core"]})
 
     def _admin(self, method: str, path: str, query: dict[str, str], login: str | None, data: bytes) -> Raw:
