@@ -13,9 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth
-from pydantic import SecretStr
 from skillfleet.adapters.forge_github import GitHubForge
-from skillfleet.adapters.github_auth import AppCredentials
 from skillfleet_dev.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration
@@ -61,7 +59,7 @@ def world(tmp_path: Path):
 
 
 def test_every_endpoint_skillfleet_calls_answers_as_githubs_description_says(world):
-    emu, number, jwt, private = world
+    emu, number, jwt, _ = world
     main = emu.branches(REPO)["main"]
     head = emu.branches(REPO)["skills/ci-v1.0.0"]
     calls = [
