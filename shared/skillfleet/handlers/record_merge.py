@@ -1,8 +1,17 @@
 """record-merge: a skill PR that was merged, closed or reopened is recorded in the registry, and so
-is the post-merge CI result (a completed check suite on the default branch's merge commit)."""
+is the post-merge CI result (a completed check suite on the default branch's merge commit).
+
+Our PR is ours: the item is found by (repo, PR number). The branch name is only a fallback for the
+crash window where the PR was opened but its number not yet recorded, and then only for a PR from
+the repo itself (not a fork) while the item has no PR of its own; any other PR from a `skills/`
+branch changes nothing. An event older than the item's last change (the PR's `updated_at`) is
+checked against the PR as GitHub has it now: a stale close or reopen, even re-signed under a new
+delivery id, changes nothing.
+"""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.errors import UserError
@@ -29,6 +38,8 @@ def handle(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> Non
     number = int(pr["number"])
     if item.state in _SETTLED_BY_US and not pr.get("merged"):
         return   # the close we made ourselves (abort, supersede, rollback) comes back as a webhook
+    if _stale(msg.action, pr, item, forge, repo):
+        return
     if msg.action == "reopened":
         registry.transition(item.release_id, repo, RolloutState.PR_OPEN, pr_number=number)
     elif pr.get("merged"):
@@ -53,13 +64,40 @@ def _find_item(registry: Registry, repo: str, pr: dict[str, Any]) -> RolloutItem
     item = registry.find_rollout_item_by_pr(repo, int(pr["number"]))
     if item is not None:
         return item
-    # the PR was opened but its number not yet recorded (crash between the two): use the branch
+    # the PR was opened but its number not yet recorded (crash between the two): use the branch,
+    # for a PR from this repo (a fork's branch can have any name) while the item has no PR recorded
+    head: dict[str, Any] = pr.get("head") or {}
+    if (head.get("repo") or {}).get("full_name", repo) != repo:
+        return None
     try:
-        tag = ReleaseTag.from_branch(str((pr.get("head") or {}).get("ref", "")))
+        tag = ReleaseTag.from_branch(str(head.get("ref", "")))
     except UserError:
         return None
     release = registry.get_release(tag.skill, str(tag.version))
-    return registry.get_rollout_item(release.id, repo) if release and release.id else None
+    item = registry.get_rollout_item(release.id, repo) if release and release.id else None
+    return item if item is not None and item.pr_number is None else None
+
+
+def _stale(action: str, pr: dict[str, Any], item: RolloutItem, forge: Forge, repo: str) -> bool:
+    """True when the event is older than the item's last change and GitHub's PR says otherwise now.
+
+    Only such events cost a read: GitHub's clock and ours differ, so `updated_at` alone cannot decide.
+    """
+    at = _when(pr.get("updated_at"))
+    if pr.get("merged") or at is None or item.updated_at is None or at >= item.updated_at:
+        return False   # a merge is final; an event newer than our last change is news
+    now = forge.get_pull(repo, int(pr["number"]))
+    if action == "reopened":
+        return now.state != "open"
+    return now.state != "closed" or now.merged
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def _post_merge_ci(msg: GitHubEventReceived, registry: Registry) -> None:
