@@ -200,11 +200,15 @@ def _write_budget(settings: Settings, registry: Registry | None, app_id: int | N
 
 
 def _reviewer(settings: Settings) -> Reviewer | None:
-    """Hard checks and the checks comment need the bot's token; approving needs the reviewer identity."""
-    if not settings.review_checks or settings.github_token is None:
+    """Hard checks and the checks comment need the bot (its token or its App); approving needs the
+    reviewer identity (reviewer_token)."""
+    from .adapters.github_auth import app_credentials
+    app = app_credentials(settings.github_app_id, settings.github_app_private_key,
+                          settings.github_app_private_key_file)
+    if not settings.review_checks or (settings.github_token is None and app is None):
         return None
     from .adapters.github_reviewer import GitHubReviewer
-    return GitHubReviewer(settings.github_url, settings.github_token, settings.reviewer_token)
+    return GitHubReviewer(settings.github_url, settings.github_token or "", settings.reviewer_token, app=app)
 
 
 def _agent(settings: Settings) -> AgentReviewer | None:
