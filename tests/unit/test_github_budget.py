@@ -10,7 +10,7 @@ from skillfleet.adapters.github_limits import heed, spend
 from skillfleet.domain.messages import UpdateRepo
 from skillfleet.runtime.delivery import Consumer, Deferred
 
-LIMITS = Limits(per_minute=3, per_hour=5)
+LIMITS = Limits(per_minute=3, per_hour=5, margin_s=0.0)
 MSG = UpdateRepo(release_id=1, skill="a", version="1.0.0", repo="acme/x")
 
 
@@ -30,6 +30,22 @@ def test_the_memory_budget_grants_all_or_nothing_and_says_when():
     now[0] = 1060.0
     assert budget.take(2) is None          # the first three left the minute; the hour holds 5 now
     assert budget.take(1) == 4600.0
+
+
+def test_a_refused_operation_is_booked_and_later_askers_queue_behind_it():
+    now = [1000.0]
+    budget = MemoryBudget(LIMITS, clock=lambda: now[0])
+    assert budget.take(3, "a") is None
+    assert budget.take(2, "b") == 1060.0          # booked at 1060 for b
+    assert budget.take(2, "c") == 3600.0 + 1000   # the hour holds 3 + b's 2: c waits for the hour
+    assert budget.take(2, "b") == 1060.0          # b asks again early: same booking
+    now[0] = 1060.0
+    assert budget.take(2, "b") is None            # b's writes were waiting for it
+    assert budget.take(1) == 4600.0                # nobody slips in ahead of c
+
+
+def test_a_write_is_kept_a_little_longer_than_the_window():
+    assert decide([100.0], 1, 160.2, 0.0, Limits(per_minute=1, per_hour=5)) == 160.5
 
 
 def test_github_rate_limit_answers_follow_githubs_guidance():
@@ -76,3 +92,12 @@ def test_a_deferred_message_comes_back_at_its_time_without_spending_attempts_or_
     stats = bus.drain()
     assert stats.acked == 1 and stats.deferred == 2 and stats.dead_lettered == 0 and stats.retried == 0
     assert len(calls) == 3 and calls[1] >= until and calls[2] >= until   # waited, did not spin
+
+
+def test_reads_are_not_held_back_by_writes_booked_ahead():
+    now = [1000.0]
+    budget = MemoryBudget(LIMITS, clock=lambda: now[0])
+    assert budget.take(3, "a") is None and budget.take(2, "b") == 1060.0
+    assert budget.take(0) is None                  # a read goes on
+    budget.block(1030.0)
+    assert budget.take(0) == 1030.0                # unless GitHub asked everyone to wait

@@ -23,9 +23,11 @@ NO_HEADER_WAIT_S = 60.0     # GitHub: "wait at least one minute" when no header 
 
 
 class WriteBudget(Protocol):
-    def take(self, n: int) -> float | None:
-        """Spend n writes now (None), or spend nothing and answer the epoch second they will be free.
-        n = 0 only checks that GitHub has not asked us to wait."""
+    def take(self, n: int, key: str = "") -> float | None:
+        """Spend n writes now (None), or answer the epoch second they will be free. With a `key` (the
+        operation, e.g. "acme/svc: opening the update PR from skills/x-v1"), a refusal books the writes
+        at that second, so the operation's redelivery finds them waiting and later askers queue
+        behind it (no herd at the same second). n = 0 only checks GitHub has not asked us to wait."""
         ...
 
     def block(self, until: float) -> None:
@@ -39,9 +41,40 @@ class Limits:
     per_hour: int = 500
     minute_s: float = 60.0      # window lengths: a bench shrinks them to fit an hour in a minute
     hour_s: float = 3600.0
+    margin_s: float = 0.5       # a write reaches GitHub a little after it was taken: keep it longer
 
     def windows(self) -> tuple[tuple[float, int], ...]:
-        return ((self.minute_s, self.per_minute), (self.hour_s, self.per_hour))
+        return ((self.minute_s + self.margin_s, self.per_minute), (self.hour_s + self.margin_s, self.per_hour))
+
+
+@dataclass
+class State:
+    """One identity's budget: write times (booked ones in the future), bookings, GitHub's pause."""
+
+    stamps: list[float]
+    bookings: dict[str, float]
+    blocked_until: float = 0.0
+
+
+def settle(state: State, n: int, key: str, now: float, limits: Limits) -> float | None:
+    """The budget's one rule, applied to `state` in place (callers hold the row lock)."""
+    oldest = now - limits.hour_s - limits.margin_s
+    state.stamps = [t for t in state.stamps if t > oldest]
+    state.bookings = {k: t for k, t in state.bookings.items() if t > oldest}
+    booked = state.bookings.get(key) if key else None
+    if booked is not None:
+        if booked > now and state.blocked_until <= booked:
+            return booked
+        del state.bookings[key]
+        if state.blocked_until <= now:
+            return None                   # its writes are in the log already, at the booked second
+    wait = decide(state.stamps, n, now, state.blocked_until, limits)
+    if wait is None:
+        state.stamps.extend([now] * n)
+    elif key and n:
+        state.stamps.extend([wait] * n)
+        state.bookings[key] = wait
+    return wait
 
 
 def identity(app_id: int | None, token: str) -> str:
@@ -54,6 +87,8 @@ def identity(app_id: int | None, token: str) -> str:
 def decide(stamps: Sequence[float], n: int, now: float, blocked_until: float, limits: Limits) -> float | None:
     """None when n more writes fit every window at `now`; else when they will."""
     free_at = max(now, blocked_until)
+    if n == 0:   # a read: only GitHub's own pause stops it (booked writes ahead are not its concern)
+        return None if free_at <= now else free_at
     for window, cap in limits.windows():
         if n > cap:
             raise ValueError(f"{n} writes at once exceed the budget of {cap} per {window:.0f}s")
@@ -93,19 +128,13 @@ class MemoryBudget:
     def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.time) -> None:
         self.limits = limits or Limits()
         self._clock = clock
-        self._stamps: list[float] = []
-        self._blocked = 0.0
+        self._state = State([], {})
         self._lock = threading.Lock()
 
-    def take(self, n: int) -> float | None:
+    def take(self, n: int, key: str = "") -> float | None:
         with self._lock:
-            now = self._clock()
-            self._stamps = [t for t in self._stamps if t > now - self.limits.hour_s]
-            wait = decide(self._stamps, n, now, self._blocked, self.limits)
-            if wait is None:
-                self._stamps.extend([now] * n)
-            return wait
+            return settle(self._state, n, key, self._clock(), self.limits)
 
     def block(self, until: float) -> None:
         with self._lock:
-            self._blocked = max(self._blocked, until)
+            self._state.blocked_until = max(self._state.blocked_until, until)

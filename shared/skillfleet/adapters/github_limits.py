@@ -16,7 +16,8 @@ from .github_budget import WriteBudget, pause_from
 
 
 def spend(budget: WriteBudget, writes: int, doing: str) -> None:
-    until = budget.take(writes)
+    """Take the writes `doing` needs (booked under its name when refused), or defer."""
+    until = budget.take(writes, doing if writes else "")
     if until is not None:
         raise Deferred(f"{doing}: the GitHub write budget is spent; back at {_stamp(until)}", until)
 

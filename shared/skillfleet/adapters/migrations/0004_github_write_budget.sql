@@ -4,6 +4,7 @@
 CREATE TABLE github_write_budget (
     identity      text PRIMARY KEY,
     stamps        double precision[] NOT NULL DEFAULT '{}',
+    bookings      jsonb NOT NULL DEFAULT '{}',   -- operation -> the second its deferred writes are booked at
     blocked_until double precision NOT NULL DEFAULT 0,
     updated_at    timestamptz NOT NULL DEFAULT now()
 );

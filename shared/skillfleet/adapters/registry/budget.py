@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..github_budget import Limits, decide
-from .sql import one
+from ..github_budget import Limits, State, settle
+from .sql import jsonb, one
 
 if TYPE_CHECKING:
     from .database import Database
@@ -24,17 +24,17 @@ class PostgresWriteBudget:
     def __repr__(self) -> str:
         return f"PostgresWriteBudget(identity={self.identity!r}, limits={self.limits!r})"
 
-    def take(self, n: int) -> float | None:
+    def take(self, n: int, key: str = "") -> float | None:
         with self._db.connection() as conn:
             cur = conn.cursor()
             try:
                 row = self._locked(cur)
-                now = float(row["now"])
-                stamps = [t for t in row["stamps"] or [] if t > now - self.limits.hour_s]
-                wait = decide(stamps, n, now, float(row["blocked_until"]), self.limits)
-                if wait is None and n:
-                    cur.execute("UPDATE github_write_budget SET stamps = %s::double precision[], updated_at = now() "
-                                "WHERE identity = %s", (_array(stamps + [now] * n), self.identity))
+                state = State([float(t) for t in row["stamps"] or []], dict(row["bookings"] or {}),
+                              float(row["blocked_until"]))
+                wait = settle(state, n, key, float(row["now"]), self.limits)
+                cur.execute("UPDATE github_write_budget SET stamps = %s::double precision[], bookings = %s::jsonb, "
+                            "updated_at = now() WHERE identity = %s",
+                            (_array(state.stamps), jsonb(state.bookings), self.identity))
                 conn.commit()
                 return wait
             except BaseException:
@@ -53,7 +53,7 @@ class PostgresWriteBudget:
     def _locked(self, cur: Any) -> dict[str, Any]:
         execute = cur.execute
         execute("INSERT INTO github_write_budget (identity) VALUES (%s) ON CONFLICT DO NOTHING", (self.identity,))
-        execute(f"SELECT stamps, blocked_until, {_NOW} AS now FROM github_write_budget WHERE identity = %s "
+        execute(f"SELECT stamps, bookings, blocked_until, {_NOW} AS now FROM github_write_budget WHERE identity = %s "
                 "FOR UPDATE", (self.identity,))
         found = one(cur)
         assert found is not None
