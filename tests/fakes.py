@@ -97,12 +97,13 @@ class _Item:
     seq: int = 0          # tie-breaker for "most recently updated"
     merge_sha: str | None = None
     ci_conclusion: str | None = None
+    pr_opened_at: datetime | None = None
 
     def record(self) -> RolloutItem:
         return RolloutItem(release_id=self.release_id, repo=self.repo, state=self.state, wave=self.wave,
                            pr_number=self.pr_number, pr_url=self.pr_url, reason=self.reason,
                            attempts=self.attempts, updated_at=self.updated_at, merge_sha=self.merge_sha,
-                           ci_conclusion=self.ci_conclusion)
+                           ci_conclusion=self.ci_conclusion, pr_opened_at=self.pr_opened_at)
 
 
 @dataclass
@@ -124,6 +125,7 @@ class FakeRegistry:
         self.clock = clock
         self.services: dict[str, Service] = {}
         self.auto_merge: dict[str, bool | None] = {}
+        self.channels: dict[str, str] = {}          # team -> Slack channel
         self.skills: dict[tuple[str, str], ServiceSkill] = {}
         self.releases: dict[int, Release] = {}
         self.items: dict[tuple[int, str], _Item] = {}
@@ -151,6 +153,15 @@ class FakeRegistry:
             return False
         self.auto_merge[repo] = on
         return True
+
+    def set_team_channel(self, team: str, channel: str | None) -> bool:
+        before = self.channels.pop(team, None)
+        if channel is not None:
+            self.channels[team] = channel
+        return before != channel
+
+    def team_channels(self) -> dict[str, str]:
+        return dict(sorted(self.channels.items()))
 
     def list_services(self, *, skill: str | None = None, include_opted_out: bool = False) -> list[Service]:
         users = {repo for repo, s in self.skills if s == skill}
@@ -258,6 +269,8 @@ class FakeRegistry:
                 item.pr_number = item.pr_number if item.pr_number is not None else pr_number
                 item.pr_url = item.pr_url if item.pr_url is not None else pr_url
                 item.reason = item.reason if item.reason is not None else reason
+            if item.pr_number is not None and item.pr_opened_at is None:   # its SLA clock starts
+                item.pr_opened_at = self.clock()
             item.lease_owner = item.lease_expires_at = None
             if changed:
                 self.audit("rollout.transition", repo, {

@@ -112,7 +112,7 @@ def consumers(app: App) -> list[Consumer]:
             agent=app.agent, security_team=s.security_team)),
         _consumer("sla-sweep", SweepSlas, functools.partial(
             sla_sweep.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
-            notifier=app.notifier)),
+            notifier=app.notifier, dashboard_url=s.dashboard_url, security_channel=s.slack_security_channel)),
         _consumer("drift-scan", ScanDrift, functools.partial(
             drift_scan.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
             skills_repo=s.skills_repo, notifier=app.notifier)),

@@ -45,6 +45,10 @@ class CatalogStore(Protocol):
         """Set the opt-in; False when the service is not registered."""
         ...
     def service_skills(self, *, skill: str | None = None, repo: str | None = None) -> list[ServiceSkill]: ...
+    def set_team_channel(self, team: str, channel: str | None) -> bool:
+        """Where alerts about the team's PRs go (None: the default channel); True when it changed."""
+        ...
+    def team_channels(self) -> dict[str, str]: ...
     def record_release(self, release: Release) -> tuple[Release, bool]:
         """Insert the release; a repeat of (skill, version) returns the stored row and False."""
         ...
@@ -325,6 +329,8 @@ class Digest:
     release: str
     lines: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    channel: str | None = None                 # None: the notifier's own channel; else a team's (#name or id)
+    links: tuple[tuple[str, str], ...] = ()    # (label, https URL): PRs, the dashboard; shown as links
 
 
 class Notifier(Protocol):

@@ -137,3 +137,22 @@ def test_the_local_server_speaks_form_bodies_and_checks_auth(slack: SlackServer)
     assert post({"channel": CHANNEL, "text": "hi"}, {"Authorization": "Bearer xoxb-x"})["error"] == "invalid_auth"
     assert post({"channel": CHANNEL, "text": "hi", "token": TOKEN}, {})["ok"] is True
     assert slack.posts[-1].text == "hi"
+
+
+def test_links_are_real_links_and_a_team_digest_goes_to_the_teams_channel() -> None:
+    with SlackServer(token=TOKEN, channels={CHANNEL, "#team-payments"}) as slack:
+        digest = Digest(
+            title="payments: 2 skill PR(s) need you (conflicts)", kind="conflicts", release="code-review@1.2.0",
+            channel="#team-payments", links=(
+                ("acme/payments-001 #4", "https://github.test/acme/payments-001/pull/4"),
+                ("<!channel> #5", "https://github.test/acme/payments-002/pull/5"),
+                ("sneaky", "javascript:alert(1)"),
+            ) + tuple((f"r{i}", f"https://github.test/r/pull/{i}") for i in range(30)))
+        notifier(slack).send_digest(digest)
+        [post] = slack.posts
+    assert post.channel == "#team-payments"
+    [links] = [b["text"]["text"] for b in post.blocks if b["type"] == "section" and "github.test" in b["text"]["text"]]
+    assert "<https://github.test/acme/payments-001/pull/4|acme/payments-001 #4>" in links
+    assert "<https://github.test/acme/payments-002/pull/5|&lt;!channel&gt; #5>" in links
+    assert "javascript:" not in links and "sneaky" in links
+    assert links.endswith("_…and 13 more_")

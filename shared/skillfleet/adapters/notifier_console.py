@@ -22,7 +22,10 @@ def render(digest: Digest, max_lines: int = 50) -> str:
     rows = [f"┌─ {digest.title}", f"│  {digest.kind} · {digest.release}"]
     if digest.counts:
         rows.append("│  " + "  ".join(f"{name}: {count}" for name, count in digest.counts.items()))
+    if digest.channel:
+        rows.insert(1, f"│  to {digest.channel}")
     rows.extend(f"│  • {line}" for line in digest.lines[:max_lines])
+    rows.extend(f"│  → {label}: {url}" for label, url in digest.links[:max_lines])
     hidden = len(digest.lines) - min(len(digest.lines), max_lines)
     if hidden:
         rows.append(f"│  …and {hidden} more")

@@ -6,6 +6,7 @@ mistakes are PermanentError: retrying cannot fix a revoked token or a typo in th
 """
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ _TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_un
 _CONTEXT_ELEMENTS = 10   # Block Kit: at most 10 elements per context block
 _HEADER_CHARS = 150      # Block Kit: header text limit
 _LINE_CHARS = 300
+_SECTION_CHARS = 3000    # Block Kit: section text limit
+_URL = re.compile(r"https?://[^\s<>|\x00-\x1f]{1,2000}")
 
 
 class SlackNotifier:
@@ -52,28 +55,29 @@ class SlackNotifier:
         for attempt in range(self._max_retries + 1):
             try:
                 self._web().chat_postMessage(
-                    channel=self._channel, text=fallback_text(digest), blocks=blocks(digest, self._max_lines),
+                    channel=digest.channel or self._channel, text=fallback_text(digest),
+                    blocks=blocks(digest, self._max_lines),
                     unfurl_links=False, unfurl_media=False,
                 )
                 return
             except SlackApiError as exc:
-                delay = self._retry_delay(exc, attempt, waited)
+                delay = self._retry_delay(exc, attempt, waited, digest.channel or self._channel)
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
                 raise TransientError(f"Slack unreachable at {self._base_url}: {exc}; will retry") from None
             self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable")  # the last attempt either returns or raises
 
-    def _retry_delay(self, exc: Any, attempt: int, waited: float) -> float:
+    def _retry_delay(self, exc: Any, attempt: int, waited: float, channel: str) -> float:
         status: int = exc.response.status_code
         error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
         if status != 429 and status < 500 and error not in _TRANSIENT_ERRORS:
-            raise PermanentError(_permanent_reason(error, self._channel)) from None
+            raise PermanentError(_permanent_reason(error, channel)) from None
         delay = _retry_after(exc.response.headers) if status == 429 else float(2**attempt)
         if attempt >= self._max_retries or waited + delay > self._max_wait:
             raise TransientError(
                 f"Slack answered {status} {error[:60]} {attempt + 1} time(s) for the "
-                f"{self._channel} digest; giving up for now, the delivery will be retried"
+                f"{channel} digest; giving up for now, the delivery will be retried"
             ) from None
         return delay
 
@@ -87,12 +91,14 @@ class SlackNotifier:
 
 
 def blocks(digest: Digest, max_lines: int = 20) -> list[dict[str, Any]]:
-    """Header, a section with the release and counts, then capped context lines."""
+    """Header, a section with the release and counts, the links (PRs, dashboard), then capped context lines."""
     title = (digest.title or f"{digest.kind} {digest.release}")[:_HEADER_CHARS]
     result: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _summary(digest)}},
     ]
+    if digest.links:
+        result.append({"type": "section", "text": _mrkdwn(links_text(digest.links, max_lines))})
     elements = [_mrkdwn(escape(_cut(line))) for line in digest.lines[:max_lines]]
     hidden = len(digest.lines) - min(len(digest.lines), max_lines)
     if hidden:
@@ -100,6 +106,22 @@ def blocks(digest: Digest, max_lines: int = 20) -> list[dict[str, Any]]:
     for start in range(0, len(elements), _CONTEXT_ELEMENTS):
         result.append({"type": "context", "elements": elements[start:start + _CONTEXT_ELEMENTS]})
     return result
+
+
+def links_text(links: Sequence[tuple[str, str]], max_links: int = 20) -> str:
+    """Block Kit mrkdwn links `<url|label>`: the label escaped, the URL only when it is a plain
+    http(s) URL (repo data cannot forge a link or a mention); capped, the rest counted."""
+    shown = [link(label, url) for label, url in links[:max_links]]
+    hidden = len(links) - len(shown)
+    text = "  ·  ".join(shown) + (f"  ·  _…and {hidden} more_" if hidden else "")
+    return text[:_SECTION_CHARS]
+
+
+def link(label: str, url: str) -> str:
+    safe = escape(label).replace("|", "¦")
+    if not _URL.fullmatch(url):
+        return safe
+    return f"<{url}|{safe}>"
 
 
 def fallback_text(digest: Digest) -> str:

@@ -12,6 +12,7 @@ from ..domain.errors import UserError
 from ..domain.model import Service
 from ..domain.versioning import Version, validate_skill_name
 from .output import add_json_flag, print_json
+from .teams_cmd import channel_column
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -87,6 +88,7 @@ def _import(args: argparse.Namespace) -> int:
     from ..adapters.registry import connect_registry
     entries = parse_services(args.file)
     opt_in = auto_merge_column(args.file)      # every problem before anything is written
+    channels = channel_column(args.file)
     registry = connect_registry(args.settings())
     for service, skills in entries:
         registry.upsert_service(service)
@@ -94,6 +96,8 @@ def _import(args: argparse.Namespace) -> int:
             registry.set_service_skill(service.repo, skill, version)
     for repo, on in opt_in.items():
         registry.set_service_auto_merge(repo, on)
+    for team, channel in channels.items():
+        registry.set_team_channel(team, channel)
     print(f"imported {len(entries)} services from {args.file}")
     return 0
 

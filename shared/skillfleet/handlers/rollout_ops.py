@@ -15,7 +15,7 @@ from ..domain.policy import Policy
 from ..domain.rollout_control import PhaseRefused, RolloutControl, RolloutPhase, WaveOpening
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Bus, Forge, Notifier, Registry
-from . import rollout_waves
+from . import notices, rollout_waves
 from .bundles import policy_of
 
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
@@ -70,12 +70,14 @@ def resume(release: Release, *, registry: Registry, blobs: BlobStore, bus: Bus, 
     """Running again, and the gates re-checked at once: a gate still failing pauses it again."""
     registry.set_rollout_phase(release.id or 0, RolloutPhase.RUNNING, actor=actor, reason="resumed")
     items = registry.list_rollout_items(release.id or 0)
-    return rollout_waves.step(release, policy_of(release, blobs), items, now, registry=registry, bus=bus,
+    step = rollout_waves.step(release, policy_of(release, blobs), items, now, registry=registry, bus=bus,
                               notifier=notifier, actor=actor)
+    _said_opened(release, step, registry=registry, notifier=notifier, actor=actor)
+    return step
 
 
 def advance(release: Release, *, registry: Registry, bus: Bus, actor: str, reason: str,
-            now: datetime) -> rollout_waves.WaveStep:
+            now: datetime, notifier: Notifier | None = None) -> rollout_waves.WaveStep:
     """Open the next wave now, whatever its gate says (recorded with the reason); a paused rollout
     runs again."""
     if not reason.strip():
@@ -89,8 +91,17 @@ def advance(release: Release, *, registry: Registry, bus: Bus, actor: str, reaso
         raise UserError(f"{release.tag}: every wave is already open")
     if control.phase is RolloutPhase.PAUSED:
         registry.set_rollout_phase(release.id or 0, RolloutPhase.RUNNING, actor=actor, reason=f"advanced: {reason}")
-    return rollout_waves.open_next(release, items, nxt, now, registry=registry, bus=bus, actor=actor,
+    step = rollout_waves.open_next(release, items, nxt, now, registry=registry, bus=bus, actor=actor,
                                    reason=f"advanced by hand: {reason}")
+    _said_opened(release, step, registry=registry, notifier=notifier, actor=actor)
+    return step
+
+
+def _said_opened(release: Release, step: rollout_waves.WaveStep, *, registry: Registry,
+                 notifier: Notifier | None, actor: str) -> None:
+    """"Wave N opened" now; if Slack fails, the next sweep says it (same key: never twice)."""
+    if step.opened is not None:
+        notices.wave_opened(notices.Sender(registry, notifier), release, step.opened, step.size, by=actor)
 
 
 def abort(release: Release, *, registry: Registry, forge: Forge, actor: str, reason: str) -> int:

@@ -39,6 +39,7 @@ class SlackServer:
         self.rate_limited = set(rate_limited)    # 1-based request numbers answered 429
         self.retry_after = retry_after
         self.server_errors = set(server_errors)  # 1-based request numbers answered 503
+        self.down = False                        # an outage: every request answered 503 while True
         self.posts: list[Post] = []
         self.requests = 0
         self._lock = threading.Lock()
@@ -61,7 +62,7 @@ class SlackServer:
             number = self.requests
         if number in self.rate_limited:
             return json_reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(self.retry_after)})
-        if number in self.server_errors:
+        if number in self.server_errors or self.down:
             return 503, {"Content-Type": "text/html"}, b"<html>service unavailable</html>"
         if method != "POST" or path.split("?")[0] != "/api/chat.postMessage":
             return json_reply(404, {"ok": False, "error": "unknown_method"})

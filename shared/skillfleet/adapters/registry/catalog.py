@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...domain.model import Release, Service, ServiceSkill
-from . import automerge
+from . import automerge, teams
 from . import rows as rec
 from .base import RegistryBase
 from .sql import jsonb, one, rows
@@ -51,6 +51,14 @@ class CatalogStore(RegistryBase):
     def set_service_auto_merge(self, repo: str, on: bool | None) -> bool:
         with self._tx() as cur:
             return automerge.write(cur, repo, on)
+
+    def set_team_channel(self, team: str, channel: str | None) -> bool:
+        with self._tx() as cur:
+            return teams.write(cur, team, channel)
+
+    def team_channels(self) -> dict[str, str]:
+        with self._tx() as cur:
+            return teams.read_all(cur)
 
     def set_service_skill(self, repo: str, skill: str, version: str) -> None:
         """Record that `repo` runs `skill` at `version`; `since` moves only when the version changes."""

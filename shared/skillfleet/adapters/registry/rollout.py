@@ -87,7 +87,7 @@ class RolloutStore(RegistryBase):
                 )
             current = RolloutState(row["state"])
             changed = _check(row, current, to)
-            updated = _apply(cur, row, to, changed, pr_number, pr_url, reason)
+            updated = _stamp_pr_opened(cur, _apply(cur, row, to, changed, pr_number, pr_url, reason))
             if changed:
                 _audit_transition(cur, row, current, to, reason, updated["pr_number"])
             insert_outgoing(cur, outbox)
@@ -151,6 +151,17 @@ def _apply(cur: Any, row: dict[str, Any], to: RolloutState, changed: bool,
     updated = one(cur)
     assert updated is not None   # the row is locked by this transaction
     return updated
+
+
+def _stamp_pr_opened(cur: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """The first time an item knows its PR, that moment starts its SLA clock (sla-sweep)."""
+    if row["pr_number"] is None or row.get("pr_opened_at") is not None:
+        return row
+    cur.execute("UPDATE rollout_items SET pr_opened_at = now() WHERE release_id = %s AND repo = %s RETURNING *",
+                (row["release_id"], row["repo"]))
+    stamped = one(cur)
+    assert stamped is not None   # the row is locked by this transaction
+    return stamped
 
 
 def _audit_transition(cur: Any, row: dict[str, Any], current: RolloutState, to: RolloutState,

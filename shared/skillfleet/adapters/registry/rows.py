@@ -33,6 +33,7 @@ def rollout_item(row: Row) -> RolloutItem:
         release_id=row["release_id"], repo=row["repo"], state=RolloutState(row["state"]), wave=row["wave"],
         pr_number=row["pr_number"], pr_url=row["pr_url"], reason=row["reason"], attempts=row["attempts"],
         updated_at=row["updated_at"], merge_sha=row.get("merge_sha"), ci_conclusion=row.get("ci_conclusion"),
+        pr_opened_at=row.get("pr_opened_at"),
     )
 
 
