@@ -40,3 +40,27 @@ def test_remediation_requests_the_latest_release_for_drifted_services_only() -> 
     fleet.run(drift_scan.handle, ScanDrift(requested_at=fleet.clock(), remediate=True))
     [update] = fleet.bus.of_type(UpdateRepo)
     assert (update.repo, update.version, update.release_id) == (DRIFTED, "2.1.0", release.id)
+
+
+def test_remediation_never_proposes_a_yanked_version() -> None:
+    fleet = Fleet(services=3)
+    release = fleet.record_release()
+    fleet.registry.yank_release(release.id or 0, actor="alice", reason="broke the builds")
+    fleet.run(drift_scan.handle, ScanDrift(requested_at=fleet.clock(), remediate=True))
+    assert fleet.bus.of_type(UpdateRepo) == []
+    assert drift_scan.proposable_release(fleet.registry, Fleet.SKILL) is None
+    newer = fleet.registry.record_release(release.model_copy(update={
+        "id": None, "version": "2.2.0", "previous_version": "2.1.0", "tag": f"{Fleet.SKILL}-v2.2.0"}))[0]
+    fleet.registry.yank_release(newer.id or 0, actor="alice")
+    assert drift_scan.proposable_release(fleet.registry, Fleet.SKILL) is None   # 2.2.0 → 2.1.0: both yanked
+
+
+def test_a_yanked_newest_release_falls_back_to_the_one_before() -> None:
+    fleet = Fleet(services=3)
+    release = fleet.record_release()
+    newer = fleet.registry.record_release(release.model_copy(update={
+        "id": None, "version": "2.2.0", "previous_version": "2.1.0", "tag": f"{Fleet.SKILL}-v2.2.0"}))[0]
+    fleet.registry.yank_release(newer.id or 0, actor="alice")
+    fleet.run(drift_scan.handle, ScanDrift(requested_at=fleet.clock(), remediate=True))
+    [update] = fleet.bus.of_type(UpdateRepo)
+    assert (update.repo, update.version) == (DRIFTED, "2.1.0")
