@@ -1,6 +1,7 @@
 """GitHubForge against the emulator: real HTTP, real PyGithub, real git."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -199,3 +200,41 @@ def test_the_token_never_shows_in_reprs_or_errors(emu: GitHubEmulator) -> None:
     with pytest.raises(TransientError) as caught:
         forge.default_branch(REPO)
     assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value)
+
+
+def test_a_repo_without_drafts_gets_a_normal_pr_that_says_it_has_conflicts(emu: GitHubEmulator,
+                                                                           forge: GitHubForge) -> None:
+    emu.create_repo("acme/free", {"cloudbuild.yaml": "steps: []\n"}, private=True, plan="free")
+    status_code = _raw_draft(emu)
+    assert status_code == 422                                       # GitHub refuses the draft itself
+    opened = forge.open_update_pr("acme/free", branch=BRANCH, base="main", title="cloudbuild 1.2.0", body="b",
+                                  files=FILES, commit_message="skills: cloudbuild 1.2.0", labels=["skills"],
+                                  draft=True)
+    pr = emu.pull("acme/free", opened.number)
+    assert opened.created and not opened.draft and not pr["draft"]
+    assert pr["title"].startswith("[conflicts: do not merge] ") and "Merge conflicts to resolve" in pr["body"]
+    assert {lb["name"] for lb in pr["labels"]} == {"skills", "skills-conflict"}
+
+
+def _raw_draft(emu: GitHubEmulator) -> int:
+    from github import Auth, Github, GithubException
+    gh = Github(base_url=emu.api_url, auth=Auth.Token(TOKEN), retry=0).get_repo("acme/free")
+    emu.create_branch("acme/free", "probe")
+    emu.commit("acme/free", "probe", {"x.txt": "x\n"}, "probe")
+    try:
+        gh.create_pull(base="main", head="probe", title="t", body="b", draft=True)
+    except GithubException as exc:
+        assert "Draft pull requests are not supported" in str(exc.data)
+        return exc.status
+    return 201
+
+
+def test_code_owners_asked_for_review_get_a_review_requested_webhook(emu: GitHubEmulator,
+                                                                      forge: GitHubForge) -> None:
+    got: list = []
+    emu.add_hook(got.append)
+    _open(forge)
+    emu.flush()
+    asked = [json.loads(d.body) for d in got if d.event == "pull_request"
+             and json.loads(d.body)["action"] == "review_requested"]
+    assert [a["requested_team"]["slug"] for a in asked] == ["payments"]

@@ -86,10 +86,11 @@ def test_deliveries_are_signed_ordered_and_shaped_like_github(tmp_path: Path, re
     assert events == [
         ("push", None), ("create", None),                                    # the tag
         ("push", None), ("create", None), ("push", None),                   # branch, then its one commit
-        ("pull_request", "opened"), ("pull_request", "labeled"), ("issue_comment", "created"), ("push", None), ("pull_request", "synchronize"),
+        ("pull_request", "opened"), ("pull_request", "review_requested"),    # CODEOWNERS: the billing team
+        ("pull_request", "labeled"), ("issue_comment", "created"), ("push", None), ("pull_request", "synchronize"),
         ("pull_request_review", "submitted"), ("push", None), ("pull_request", "closed"),
         ("push", None), ("create", None), ("push", None), ("pull_request", "opened"),
-        ("issue_comment", "created"), ("pull_request", "closed"), ("pull_request", "reopened"),
+        ("pull_request", "review_requested"), ("issue_comment", "created"), ("pull_request", "closed"), ("pull_request", "reopened"),
     ]
     for headers, body in got:
         expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -104,15 +105,16 @@ def test_deliveries_are_signed_ordered_and_shaped_like_github(tmp_path: Path, re
 
 
 def _check_payloads(payloads: list[dict[str, Any]], events: list[tuple[str, str | None]]) -> None:
-    tag_push, merged = payloads[0], payloads[12]
+    tag_push, merged = payloads[0], payloads[13]
     assert tag_push["ref"] == "refs/tags/cloudbuild-v1.0.0" and tag_push["created"] is True
     assert tag_push["before"] == "0" * 40 and tag_push["deleted"] is False and tag_push["head_commit"]
     assert payloads[1]["ref"] == "cloudbuild-v1.0.0" and payloads[1]["ref_type"] == "tag"
     assert merged["pull_request"]["merged"] is True and merged["pull_request"]["merged_by"]["login"] == "dev"
-    assert payloads[18]["pull_request"]["merged"] is False
-    assert payloads[10]["review"]["state"] == "approved"  # lower case in webhooks
-    assert payloads[6]["label"]["name"] == "skills"
-    assert payloads[7]["issue"]["pull_request"] and payloads[7]["comment"]["body"] == "looks fine"
+    assert payloads[20]["pull_request"]["merged"] is False
+    assert payloads[11]["review"]["state"] == "approved"  # lower case in webhooks
+    assert payloads[6]["requested_team"]["slug"] == "billing"
+    assert payloads[7]["label"]["name"] == "skills"
+    assert payloads[8]["issue"]["pull_request"] and payloads[8]["comment"]["body"] == "looks fine"
     for payload, key in zip(payloads, events):
         if key in SHAPES:
             recorded = json.loads((FIXTURES / SHAPES[key]).read_text())

@@ -21,6 +21,7 @@ from github.Repository import Repository
 from pydantic import SecretStr
 
 from ..domain.errors import TransientError
+from ..domain.labels import LABEL_CONFLICT
 from ..ports import OpenedPullRequest, PullRequestInfo
 from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
 from .github_branch import commit_to_branch
@@ -30,6 +31,10 @@ from .github_errors import message as _message
 from .github_graphql import read_at
 from .github_limits import heed, heed_remaining, spend
 
+NO_DRAFT_TITLE = "[conflicts: do not merge] "
+NO_DRAFT_NOTE = ("**Merge conflicts to resolve.** This repository cannot hold draft pull requests (its plan "
+                 "has none), so this one is open as a normal PR labelled `skills-conflict`: resolve the "
+                 "conflicts listed below before merging.")
 _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 
 
@@ -195,7 +200,8 @@ class GitHubForge:
             base_sha = self._heads().pop((repo.lower(), base), None) or gh.get_git_ref(f"heads/{base}").object.sha
             commit_to_branch(gh, self._client(_owner(repo)).requester, branch, base_sha, files, commit_message)
             pr, created = _find_or_create_pull(gh, branch, base, title, body, draft)
-            missing = [name for name in labels if name not in {lb.name for lb in pr.labels}]
+            wanted = [*labels, LABEL_CONFLICT] if draft and not pr.draft else list(labels)
+            missing = [name for name in dict.fromkeys(wanted) if name not in {lb.name for lb in pr.labels}]
             if missing:
                 pr.add_to_labels(*missing)
             return OpenedPullRequest(number=pr.number, url=pr.html_url, branch=branch, created=created,
@@ -250,6 +256,10 @@ def _find_or_create_pull(gh: Repository, branch: str, base: str, title: str, bod
         return gh.create_pull(base=base, head=head, title=title, body=body, draft=draft,
                               maintainer_can_modify=True), True
     except GithubException as exc:
+        if draft and exc.status == 422 and "draft pull requests are not supported" in _message(exc).lower():
+            # the repository's plan has no drafts: an ordinary PR that says plainly it must not merge as is
+            return gh.create_pull(base=base, head=head, title=f"{NO_DRAFT_TITLE}{title}", draft=False,
+                                  body=f"{NO_DRAFT_NOTE}\n\n{body}", maintainer_can_modify=True), True
         if exc.status != 422 or "already exists" not in _message(exc):
             raise
     existing = next(iter(gh.get_pulls(state="open", head=head, base=base)), None)

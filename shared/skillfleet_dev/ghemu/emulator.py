@@ -86,12 +86,13 @@ class GitHubEmulator:
     # --- seeding -------------------------------------------------------------------------
     def create_repo(self, full_name: str, files: Mapping[str, str | bytes], default_branch: str = "main", *,
                     owner_team: str | None = None, private: bool = False, message: str = "Initial commit",
-                    ci: str | None = None) -> int:
+                    ci: str | None = None, plan: str = "team") -> int:
         """A repository with one commit holding `files`; with owner_team and no CODEOWNERS file, a
         `.github/CODEOWNERS` making `@owner/owner_team` own everything; `ci` as in set_ci (from the
         first commit on)."""
         repo = self.hub.add_repo(full_name, default_branch=default_branch, private=private, owner_team=owner_team)
         ops_checks.configure(repo, ci)
+        repo.drafts_allowed = not (private and plan == "free")   # GitHub Free: no drafts in private repos
         seeded = dict(files)
         if owner_team and not any(p.endswith("CODEOWNERS") for p in seeded):
             seeded[".github/CODEOWNERS"] = f"* @{repo.owner}/{owner_team}\n"

@@ -59,8 +59,9 @@ def _apply(req: Request, name: str, repo: Repo, pr: Pull, given: dict[str, Any])
         with repo.lock:
             if pr.draft:
                 pr.draft = False
-                ops_pulls.request_code_owners(repo, pr)
+                asked = ops_pulls.request_code_owners(repo, pr)
                 ops_pulls.emit_pull(req.hub, repo, pr, "ready_for_review", req.login)
+                ops_pulls.emit_review_requests(req.hub, repo, pr, asked, req.login)
 
 
 def _payload(req: Request, repo: Repo, pr: Pull, given: dict[str, Any]) -> dict[str, Any]:

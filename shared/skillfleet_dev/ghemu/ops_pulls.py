@@ -27,6 +27,9 @@ def open_pull(hub: Hub, repo: Repo, actor: str, *, title: str, head: str, base: 
                 raise invalid({"resource": "PullRequest", "code": "custom",
                                "message": f"A pull request already exists for {repo.owner}:{head_ref}."})
         head_sha = repo.branch_sha(head_ref) or ""
+        if draft and not repo.drafts_allowed:
+            raise invalid({"resource": "PullRequest", "code": "custom",
+                           "message": "Draft pull requests are not supported in this repository."})
         if repo.git.is_ancestor(head_sha, base_sha):
             raise invalid({"resource": "PullRequest", "code": "custom",
                            "message": f"No commits between {base} and {head_ref}"})
@@ -36,21 +39,31 @@ def open_pull(hub: Hub, repo: Repo, actor: str, *, title: str, head: str, base: 
                   maintainer_can_modify=maintainer_can_modify, created_at=stamp, updated_at=stamp)
         repo.next_number += 1
         repo.pulls[pr.number] = pr
-        if not draft:
-            request_code_owners(repo, pr)
+        requested = [] if draft else request_code_owners(repo, pr)
         emit_pull(hub, repo, pr, "opened", actor)
+        emit_review_requests(hub, repo, pr, requested, actor)
         return pr
 
 
-def request_code_owners(repo: Repo, pr: Pull) -> None:
-    """GitHub asks the owners of the changed files (CODEOWNERS on the base branch) to review."""
+def emit_review_requests(hub: Hub, repo: Repo, pr: Pull, requested: list[tuple[str, str]], actor: str) -> None:
+    """One `review_requested` delivery per reviewer or team asked, as GitHub sends them."""
+    for kind, name in requested:
+        who = ({"requested_team": hub.shapes.team(repo.owner, name)} if kind == "team"
+               else {"requested_reviewer": hub.shapes.user(name)})
+        emit_pull(hub, repo, pr, "review_requested", actor, **who)
+
+
+def request_code_owners(repo: Repo, pr: Pull) -> list[tuple[str, str]]:
+    """GitHub asks the owners of the changed files (CODEOWNERS on the base branch) to review;
+    returns who was newly asked, ("team" | "user", name)."""
     base_sha = repo.branch_sha(pr.base_ref)
     if base_sha is None:
-        return
+        return []
     entries = repo.git.tree_entries(repo.git.read_commit(base_sha).tree)
     found = next((entries[p] for p in codeowners.LOCATIONS if p in entries and entries[p].type == "blob"), None)
     if found is None:
-        return
+        return []
+    asked: list[tuple[str, str]] = []
     rules = codeowners.parse(repo.git.read_blob(found.sha).decode("utf-8", "replace"))
     merge_base = repo.git.merge_base(base_sha, pr.head_sha) or base_sha
     changed = [path for path, _, _ in repo.git.diff_numstat(merge_base, pr.head_sha)]
@@ -60,8 +73,11 @@ def request_code_owners(repo: Repo, pr: Pull) -> None:
             team = name.split("/", 1)[1]
             if team not in pr.requested_teams:
                 pr.requested_teams.append(team)
+                asked.append(("team", team))
         elif "@" not in name and name.lower() != pr.user.lower() and name not in pr.requested_reviewers:
             pr.requested_reviewers.append(name)
+            asked.append(("user", name))
+    return asked
 
 
 def facts(repo: Repo, pr: Pull, *, merge: bool, lazy: bool = False) -> PullFacts:

@@ -180,6 +180,7 @@ class Repo:
     ci: str | None = None
     ci_delay: float | None = None      # slow: seconds until the suite completes (None: on advance only)
     ci_conclusion: str = "success"     # slow: the conclusion it completes with
+    drafts_allowed: bool = True        # False: a private repo on a plan without draft PRs (GitHub Free)
     # branch -> check run names / status contexts that must succeed before a merge (protection)
     required_checks: dict[str, list[str]] = field(default_factory=dict)
     check_suites: dict[int, CheckSuite] = field(default_factory=dict)
