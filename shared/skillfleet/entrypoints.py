@@ -37,9 +37,23 @@ def reset(new_app: wiring.App | None = None) -> None:
 
 
 def cloud_event(function_name: str, event: Any) -> None:
-    """A topic function: deliver the pushed message to its handler; raises push.RetryLater for a retry."""
+    """A topic function: check the push's OIDC token (when configured; an anonymous or foreign caller
+    gets 401/403 and nothing is read), then deliver the pushed message to its handler; raises
+    push.RetryLater for a retry."""
     instance = _current()
+    try:
+        push.authorize(function_name, instance.app.verify_caller, _authorization())
+    except push.Refused as refused:
+        import flask  # functions-framework's own; only a function reaches this line
+        flask.abort(refused.status, description=str(refused))
     push.handle(function_name, event, instance.consumers, registry=instance.app.registry)
+
+
+def _authorization() -> str | None:
+    """The Authorization header of the push request being served: functions-framework hands a
+    CloudEvent function the event only, but runs it inside the request's flask context."""
+    import flask
+    return flask.request.headers.get("Authorization") if flask.has_request_context() else None
 
 
 def github_webhook(headers: Mapping[str, str], body: bytes) -> tuple[str, int]:

@@ -14,6 +14,7 @@ from ..ports import BlobStore, Bus, Forge, Registry
 from .bundles import build_bundle, store_bundle
 
 _SKILL_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")   # a full git sha (SHA-1 or SHA-256 repository)
 VerifyToken = Callable[[str, str, str], None]   # (token, tag, sha) -> None or raises SignatureError
 
 
@@ -40,6 +41,9 @@ def _authenticate(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, veri
     tag+sha that passed once is remembered: its redelivery is accepted after the token expired."""
     if msg.oidc_token is None:
         raise PermanentError("tag event carries no GitHub OIDC token; publish it from the skills workflow")
+    if not _COMMIT.fullmatch(msg.sha):
+        raise PermanentError(f"tag event carries no commit sha (got {msg.sha[:80]!r}); the OIDC token is checked "
+                             "against the tagged commit: publish the event with the tag's full sha ($GITHUB_SHA)")
     key = f"{msg.repository}:{tag}@{msg.sha}"
     try:
         verify(msg.oidc_token.get_secret_value(), str(tag), msg.sha)

@@ -8,15 +8,41 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..domain.errors import SignatureError
 from ..ports import Registry
+from . import logging as log
 from .delivery import Consumer, Delivery, Outcome, deliver
 
 
 class RetryLater(Exception):
     """Raised to make functions-framework answer 500, so Pub/Sub redelivers with backoff."""
+
+
+class Refused(Exception):
+    """The push's caller is not the push identity: answered with `status` (401 no token, 403 wrong one)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def authorize(function_name: str, verify: Callable[[str | None], object] | None, authorization: str | None) -> None:
+    """Defence in depth behind IAM: when the function is configured with its push audience and the push
+    service account, the Google-signed OIDC token Pub/Sub sends must verify, before anything is read.
+
+    Raises Refused; a verifier that cannot fetch Google's keys raises TransientError (a 500, retried).
+    """
+    if verify is None:
+        return
+    try:
+        verify(authorization)
+    except SignatureError as exc:
+        status = 403 if (authorization or "").strip() else 401
+        log.warning(f"{function_name}: push refused ({status}): {exc}", labels={"function": function_name})
+        raise Refused(status, f"{function_name}: {exc}") from None
 
 
 def handle(function_name: str, cloud_event: Any, consumers: Sequence[Consumer], *, registry: Registry) -> None:
