@@ -51,7 +51,8 @@ def test_the_merge_reports_the_guard_as_a_conflict_showing_both_values(monkeypat
             del out["steps"][0]["env"]   # a merge bug that loses the service's env var
         return out
 
-    monkeypatch.setattr("skillfleet.domain.merge.yaml_format.merge_value", drops_env)  # type: ignore[attr-defined]
+    for path in ("yaml_fast", "yaml_format"):   # the fast path and the round-trip path
+        monkeypatch.setattr(f"skillfleet.domain.merge.{path}.merge_value", drops_env)  # type: ignore[attr-defined]
     base = textwrap.dedent("""\
         steps:
           - id: build

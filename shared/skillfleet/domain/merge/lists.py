@@ -76,11 +76,15 @@ def _order(tb: list[Token], to: list[Token], tt: list[Token]) -> list[Token]:
 
 
 def _insert_by_neighbour(ours: list[Token], theirs: list[Token]) -> list[Token]:
-    """Ours' order, with each element only theirs has right after its upstream predecessor."""
+    """Ours' order, with each element only theirs has next to its upstream neighbour: after its
+    predecessor, else before its successor, else last."""
     out = list(ours)
     for k, tok in enumerate(theirs):
-        if tok not in out:
-            out.insert(out.index(theirs[k - 1]) + 1 if k and theirs[k - 1] in out else 0, tok)
+        if tok in out:
+            continue
+        before, after = theirs[k - 1] if k else None, theirs[k + 1] if k + 1 < len(theirs) else None
+        at = out.index(before) + 1 if before in out else out.index(after) if after in out else len(out)
+        out.insert(at, tok)
     return out
 
 

@@ -83,3 +83,64 @@ def _line_by_line(before: list[str], original: list[str], after: list[str]) -> l
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         out += original[i1:i2] if tag == "equal" else after[j1:j2]
     return out
+
+
+def merge_lines_close(base: str, ours: str, theirs: str) -> str:
+    """A line merge for callers that check the result against the tree merge (the YAML fast path):
+    edits of neighbouring lines combine (diff3 calls them a conflict); where both sides inserted
+    at one place both go in, ours first unless ours' part ends with a comment (a comment heads the
+    line after it); where both changed the same lines ours' stay, as the tree merge keeps them for
+    a service-owned value or a conflict. When that guess is wrong the check fails."""
+    b, o, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    out: list[str] = []
+    for ch in diff3(b, o, t):
+        ours_part, theirs_part = o[slice(*ch.ours)], t[slice(*ch.theirs)]
+        if ch.kind != "conflict":
+            out += theirs_part if ch.kind == "theirs" else ours_part
+            continue
+        base_part = b[slice(*ch.base)]
+        part = _interleave(base_part, ours_part, theirs_part)
+        out += part if part is not None else _settle(base_part, ours_part, theirs_part)
+    return "".join(out)
+
+
+def _settle(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
+    if base:
+        return ours
+    return theirs + ours if _ends_with_comment(ours) and not _ends_with_comment(theirs) else ours + theirs
+
+
+def _ends_with_comment(lines: list[str]) -> bool:
+    last = next((ln for ln in reversed(lines) if ln.strip()), "")
+    return last.lstrip().startswith("#")
+
+
+Edit = tuple[int, int, list[str]]    # base lines [start, end) replaced by these lines
+
+
+def _edits(base: list[str], side: list[str]) -> list[Edit]:
+    ops = SequenceMatcher(None, base, side, autojunk=False).get_opcodes()
+    return [(i1, i2, side[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+
+
+def _touch(x: Edit, y: Edit) -> bool:
+    """Edits that share base lines, or insert at one place or strictly inside the other's lines."""
+    (a1, a2, _), (b1, b2, _) = x, y
+    if a1 == a2 and b1 == b2:
+        return a1 == b1
+    if a1 == a2 or b1 == b2:
+        point, (r1, r2) = (a1, (b1, b2)) if a1 == a2 else (b1, (a1, a2))
+        return r1 < point < r2
+    return max(a1, b1) < min(a2, b2)
+
+
+def _interleave(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
+    mine, other = _edits(base, ours), _edits(base, theirs)
+    if any(_touch(x, y) for x in mine for y in other):
+        return None
+    out: list[str] = []
+    pos = 0
+    for start, end, lines in sorted(mine + other, key=lambda e: (e[0], e[1])):
+        out += base[pos:start] + lines
+        pos = end
+    return out + base[pos:]

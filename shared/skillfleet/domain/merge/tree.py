@@ -31,6 +31,12 @@ class Ctx:
         where = path if isinstance(path, str) else format_path(path)
         self.conflicts.append(Conflict(self.file, where, plain(b), plain(o), plain(t), reason))
 
+    def reset(self) -> None:
+        """Forget the findings of a merge attempt that is being redone another way."""
+        self.conflicts.clear()
+        self.kept.clear()
+        self.applied.clear()
+
     def is_owned(self, path: Path) -> bool:
         return bool(self.owned) and matches_owned(path, self.owned)
 

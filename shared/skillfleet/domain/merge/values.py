@@ -91,7 +91,14 @@ def same(a: Any, b: Any) -> bool:
 
 def canon(x: Any) -> str:
     """A hashable fingerprint of a value's content (map key order ignored)."""
-    return json.dumps(plain(x), sort_keys=True, ensure_ascii=False)
+    try:   # json's C encoder walks the value itself; plain() is only for what it cannot sort
+        return json.dumps(x, sort_keys=True, ensure_ascii=False, default=_plain_leaf)
+    except TypeError:
+        return json.dumps(plain(x), sort_keys=True, ensure_ascii=False)
+
+
+def _plain_leaf(x: Any) -> Any:
+    return plain(x)
 
 
 _IMAGE = re.compile(r"([\w.\-]+(?::\d+(?=/))?(?:/[\w.\-]+)*)(?::[\w.\-]+)?(?:@sha256:[0-9a-f]+)?")

@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from .. import yamlsafe
 from ..errors import UserError
+from . import yaml_fast
 from .renames import follow_renames
 from .text import carry_edits
 from .tree import Ctx, guard_finds_loss, merge_value
@@ -58,12 +59,30 @@ def _yaml() -> YAML:
 
 def merge_yaml(base: str | None, ours: str, theirs: str, ctx: Ctx,
                labels: tuple[str, str, str] = ("base", "ours", "theirs")) -> str:
-    o_doc, t_doc = load(ours, labels[1]), load(theirs, labels[2])
-    b_doc = load(base, labels[0]) if base is not None else MISSING
+    """Each input parsed once by libyaml; most merges end there (yaml_fast). The rest round-trip
+    ours (its comments, quoting and key order must stay) and theirs (its new nodes bring theirs)."""
+    ctx.base_comments = frozenset(ln.strip() for ln in (base or "").splitlines() if ln.lstrip().startswith("#"))
+    try:
+        inputs = yaml_fast.load_inputs(base, ours, theirs, labels)
+    except yaml_fast.NeedsRoundTrip:   # custom tags, or errors the round-trip loader words
+        t_doc = load(theirs, labels[2])
+        return _merge_round_trip(base, ours, theirs, load(base, labels[0]) if base is not None else MISSING, t_doc,
+                                 ctx, labels)
+    text = yaml_fast.merge_fast(base, ours, theirs, inputs, ctx)
+    if text is not None:
+        return text
+    ctx.reset()
+    # theirs round-trips too here: a step or key it adds keeps its comments and quoting in ours
+    b = yaml_fast.load_plain(base, labels[0]) if base is not None else MISSING   # fresh: renames rewrote it
+    return _merge_round_trip(base, ours, theirs, b, load(theirs, labels[2]), ctx, labels)
+
+
+def _merge_round_trip(base: str | None, ours: str, theirs: str, b_doc: Any, t_doc: Any, ctx: Ctx,
+                      labels: tuple[str, str, str]) -> str:
+    o_doc = load(ours, labels[1])
     ours_value, theirs_value = plain(o_doc), plain(t_doc)
     style = guess_style(ours)
     before = dump(o_doc, style)   # ours re-serialized, before the merge edits it in place
-    ctx.base_comments = frozenset(ln.strip() for ln in (base or "").splitlines() if ln.lstrip().startswith("#"))
     followed = follow_renames(b_doc, o_doc, t_doc, ctx)
     o_now, t_now = (plain(o_doc), plain(t_doc)) if followed else (ours_value, theirs_value)
     doc = merge_value(b_doc, o_doc, t_doc, (), ctx)
@@ -102,7 +121,10 @@ def dump(doc: Any, style: Style) -> str:
 
 
 def _parses_to(text: str, value: Any) -> bool:
-    try:
+    quick = yaml_fast.parses_to(text, value)
+    if quick is not None:
+        return quick
+    try:   # what libyaml cannot take as plain data (custom tags) the round-trip loader checks
         return same(plain(load(text, "merged", checked=True)), value)
     except UserError:
         return False
