@@ -38,7 +38,7 @@ from skillfleet.domain.model import (
 )
 from skillfleet.domain.rollout_control import RolloutControl, RolloutPhase
 from skillfleet.domain.skill.bundle import Bundle
-from skillfleet.domain.versioning import ReleaseTag
+from skillfleet.domain.versioning import ReleaseTag, Version
 from skillfleet.handlers.bundles import build_bundle, store_bundle
 from skillfleet.ports import (
     BlobRef,
@@ -182,6 +182,11 @@ class FakeRegistry:
         return [s for _, s in sorted(self.skills.items())
                 if (skill is None or s.skill == skill) and (repo is None or s.repo == repo)]
 
+    def rollout_candidates(self, skill: str, below: str) -> list[Service]:
+        target = Version.parse(below)
+        behind = {s.repo for s in self.service_skills(skill=skill) if Version.parse(s.version) < target}
+        return [s for s in self.list_services(skill=skill) if s.repo in behind]
+
     def record_release(self, release: Release) -> tuple[Release, bool]:
         with self._lock:
             existing = self.get_release(release.skill, release.version)
@@ -206,6 +211,10 @@ class FakeRegistry:
         return max(mine, key=lambda r: tuple(int(p) for p in r.version.split(".")), default=None)
 
     # rollout
+    def ensure_rollout_items(self, release_id: int, waves: Mapping[str, int]) -> list[RolloutItem]:
+        items = [self.ensure_rollout_item(release_id, repo, wave)[0] for repo, wave in sorted(waves.items())]
+        return [i for i in items if i.state is RolloutState.REQUESTED]
+
     def ensure_rollout_item(self, release_id: int, repo: str, wave: int = 0) -> tuple[RolloutItem, bool]:
         with self._lock:
             if (release_id, repo) in self.items:
@@ -657,6 +666,9 @@ class FakeBus:
         self.correlation_ids.append(correlation_id)
         self._pending.append((data, attributes, message.TOPIC))
         return str(len(self.published))
+
+    def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
+        return [self.publish(m, correlation_id=correlation_id) for m in messages]
 
     def of_type(self, kind: type[M]) -> list[M]:
         return [m for m in self.published if isinstance(m, kind)]

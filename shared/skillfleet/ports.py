@@ -49,6 +49,10 @@ class CatalogStore(Protocol):
         """Where alerts about the team's PRs go (None: the default channel); True when it changed."""
         ...
     def team_channels(self) -> dict[str, str]: ...
+    def rollout_candidates(self, skill: str, below: str) -> list[Service]:
+        """Services not opted out that run `skill` at a version lower than `below`, by repo (fan-out's
+        selection: repo, team and pilot only, computed in the database)."""
+        ...
     def record_release(self, release: Release) -> tuple[Release, bool]:
         """Insert the release; a repeat of (skill, version) returns the stored row and False."""
         ...
@@ -63,6 +67,11 @@ class RolloutStore(Protocol):
     """Rollout items ((release_id, repo) is the natural key), their leases and state machine."""
 
     def ensure_rollout_item(self, release_id: int, repo: str, wave: int = 0) -> tuple[RolloutItem, bool]: ...
+    def ensure_rollout_items(self, release_id: int, waves: Mapping[str, int]) -> list[RolloutItem]:
+        """Create the missing items (repo -> wave; state `requested`) a few thousand per statement, and
+        return those of these repos still `requested` (just created or waiting since an earlier run),
+        with the wave they were created with. Safe to repeat: (release_id, repo) is the key."""
+        ...
     def get_rollout_item(self, release_id: int, repo: str) -> RolloutItem | None: ...
     def claim_rollout_item(self, release_id: int, repo: str, *, owner: str, lease_seconds: int) -> RolloutItem | None:
         """Lease a requested or failed item and count the attempt; None when another worker holds an
@@ -203,6 +212,10 @@ class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore
 class Bus(Protocol):
     def publish(self, message: Message, *, correlation_id: str = "") -> str:
         """Publish to message.TOPIC; returns the message id. Errors raise, never vanish."""
+        ...
+    def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
+        """Publish each message (batched where the transport can); returns the ids once all are
+        accepted. Any error raises after the rest were tried; a retry may publish some twice."""
         ...
 
 

@@ -54,6 +54,29 @@ def test_published_message_arrives_with_type_schema_and_correlation_id(
     assert decode(pulled.data, pulled.attributes) == _update()
 
 
+def test_publish_many_sends_every_message_in_batches_and_returns_their_ids(
+    emulator: Emulator, admin: EmulatorAdmin,
+) -> None:
+    admin.pull_subscription("bus-test-many", Topic.REPO_UPDATE_REQUESTED)
+    bus = PubSubBus(PROJECT, emulator_host=emulator.host)
+    updates = [_update().model_copy(update={"repo": f"acme/svc-{i}"}) for i in range(250)]
+
+    ids = bus.publish_many(updates, correlation_id="rel-7")
+
+    pulled = []
+    while len(pulled) < 250 and (batch := admin.pull("bus-test-many")):
+        pulled += batch
+    assert len(set(ids)) == 250 and {p.message_id for p in pulled} == set(ids)
+    assert sorted(decode(p.data, p.attributes).repo for p in pulled) == sorted(u.repo for u in updates)
+
+
+def test_publish_many_to_a_missing_topic_raises_after_trying_them_all(emulator: Emulator) -> None:
+    bus = PubSubBus("no-topics-here", emulator_host=emulator.host)
+
+    with pytest.raises(TransientError, match="projects/no-topics-here/topics/"):
+        bus.publish_many([_update(), _update()])
+
+
 def test_raw_publish_keeps_bytes_and_attributes(emulator: Emulator, admin: EmulatorAdmin) -> None:
     admin.pull_subscription("bus-test-raw", Topic.REPO_UPDATE_REQUESTED)
     bus = PubSubBus(PROJECT, emulator_host=emulator.host)

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -58,6 +58,9 @@ class InProcessBus:
     def publish(self, message: Message, *, correlation_id: str = "") -> str:
         data, attrs = encode(message, correlation_id or uuid.uuid4().hex)
         return self.publish_raw(message.TOPIC, data, attrs, message=message)
+
+    def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
+        return [self.publish(m, correlation_id=correlation_id) for m in messages]
 
     def publish_raw(self, topic: str, data: bytes, attrs: dict[str, str], *, message: Message | None = None) -> str:
         message_id = str(next(self._ids))

@@ -10,10 +10,8 @@ from functools import partial
 
 from ..domain.errors import PermanentError
 from ..domain.messages import SkillReleased, UpdateRepo
-from ..domain.model import RolloutState
 from ..domain.rollout import plan_waves
 from ..domain.rollout_control import RolloutPhase
-from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Notifier, Registry
 from ..runonce import once
 from .bundles import policy_of
@@ -29,20 +27,15 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore
     if release.yanked or registry.rollout_control(msg.release_id).phase in _STOPPED:
         return   # aborted or rolled back: never proposed again (a newer tag is a new release)
     policy = policy_of(release, blobs)
-    target = Version.parse(msg.version)
-    installed = {s.repo: Version.parse(s.version) for s in registry.service_skills(skill=msg.skill)}
-    services = [s for s in registry.list_services(skill=msg.skill) if installed.get(s.repo, target) < target]
+    services = registry.rollout_candidates(msg.skill, below=msg.version)
     waves = plan_waves(services, policy.percents, salt=f"{msg.skill}@{msg.version}")
     supersede_waiting(registry, release, [s.repo for s in services])
-    for service in services:
-        wave = waves[service.repo]
-        item, created = registry.ensure_rollout_item(msg.release_id, service.repo, wave)
-        # wave 0 goes now; later waves are released by sla-sweep once the previous wave is healthy.
-        # A redelivered release re-requests items still waiting, in case the first run crashed.
-        if item.wave == 0 and (created or item.state is RolloutState.REQUESTED):
-            bus.publish(UpdateRepo(release_id=msg.release_id, skill=msg.skill, version=msg.version,
-                                   repo=service.repo, wave=item.wave),
-                        correlation_id=f"{msg.skill}-v{msg.version}")
+    # wave 0 goes now; later waves are released by sla-sweep once the previous wave is healthy.
+    # A redelivered release re-requests items still waiting, in case the first run crashed.
+    waiting = registry.ensure_rollout_items(msg.release_id, waves)
+    bus.publish_many([UpdateRepo(release_id=msg.release_id, skill=msg.skill, version=msg.version,
+                                 repo=item.repo, wave=item.wave) for item in waiting if item.wave == 0],
+                     correlation_id=f"{msg.skill}-v{msg.version}")
     registry.open_wave(msg.release_id, 0, at=None, actor="fan-out-repos", reason="the first wave opens at release")
     if notifier is not None:   # a failed send forgets its key: the redelivery sends it
         once(registry, "digest", f"rollout-started:{msg.skill}@{msg.version}",

@@ -79,6 +79,20 @@ class CatalogStore(RegistryBase):
             )
             return [rec.service_skill(row) for row in rows(cur)]
 
+    def rollout_candidates(self, skill: str, below: str) -> list[Service]:
+        """Fan-out's selection in one query: the version compare and the opt-out filter run in
+        the database, and only the three columns a wave plan needs come back."""
+        with self._tx() as cur:
+            cur.execute(
+                """SELECT s.repo, s.team, s.pilot FROM services s JOIN service_skills k ON k.repo = s.repo
+                   WHERE k.skill = %s AND NOT s.opted_out
+                     AND string_to_array(k.version, '.')::int[] < string_to_array(%s, '.')::int[]
+                   ORDER BY s.repo""",
+                (skill, below))
+            found = cur.fetchall()
+        return [Service.model_construct(repo=repo, team=team, pilot=pilot, default_branch="main", opted_out=False)
+                for repo, team, pilot in found]
+
     def record_release(self, release: Release) -> tuple[Release, bool]:
         """Insert the release; a repeat of (skill, version) returns the stored row and False."""
         values = (release.skill, release.version, release.previous_version, release.severity.value,

@@ -1,7 +1,7 @@
 """Rollout items: one per (release, service), leased for work and moved through the state machine."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...domain.errors import PermanentError
@@ -13,6 +13,12 @@ from .outbox import insert_outgoing
 from .sql import jsonb, one, rows
 
 _CLAIMABLE = (RolloutState.REQUESTED.value, RolloutState.FAILED.value)
+BATCH = 5000   # rollout items per statement at fan-out: one round trip per few thousand services
+_INSERT_MANY = """INSERT INTO rollout_items (release_id, repo, wave)
+                  SELECT %s, t.repo, t.wave FROM unnest(%s::text[], %s::int[]) AS t(repo, wave)
+                  ON CONFLICT (release_id, repo) DO NOTHING"""
+_WAITING = """SELECT repo, wave FROM rollout_items
+              WHERE release_id = %s AND repo = ANY(%s::text[]) AND state = %s ORDER BY repo"""
 
 
 class UnknownRolloutItem(PermanentError):
@@ -34,6 +40,21 @@ class RolloutStore(RegistryBase):
             existing = _locked_item(cur, release_id, repo, lock=False)
         assert existing is not None   # the conflict means it exists, and items are never deleted
         return rec.rollout_item(existing), False
+
+    def ensure_rollout_items(self, release_id: int, waves: Mapping[str, int]) -> list[RolloutItem]:
+        """Batched ensure_rollout_item: one INSERT ... SELECT unnest(...) per BATCH repos (a conflict on
+        (release_id, repo) keeps the stored row), then the batch's items still `requested`."""
+        pairs = sorted(waves.items())
+        waiting: list[RolloutItem] = []
+        for start in range(0, len(pairs), BATCH):
+            repos, numbers = zip(*pairs[start:start + BATCH])
+            with self._tx() as cur:
+                cur.execute(_INSERT_MANY, (release_id, list(repos), list(numbers)))
+                cur.execute(_WAITING, (release_id, list(repos), RolloutState.REQUESTED.value))
+                waiting += [RolloutItem.model_construct(release_id=release_id, repo=repo, wave=wave,
+                                                        state=RolloutState.REQUESTED)
+                            for repo, wave in cur.fetchall()]
+        return waiting
 
     def get_rollout_item(self, release_id: int, repo: str) -> RolloutItem | None:
         with self._tx() as cur:
