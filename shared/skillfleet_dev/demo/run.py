@@ -28,7 +28,7 @@ from skillfleet.handlers.bundles import build_bundle
 from skillfleet.ports import Forge, Registry
 from skillfleet.runtime.settings import Settings
 
-from . import waves, world
+from . import waves, where, world
 from .webhook_server import WebhookServer
 
 if TYPE_CHECKING:
@@ -78,7 +78,9 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
         shutil.rmtree(root)
     root.mkdir(parents=True)
     progress.step("starting the registry (embedded PostgreSQL) and applying migrations")
+    settings = where.choose(settings)
     registry = fresh_registry(settings)
+    where.mark(registry)
     with GitHubEmulator(root / "github", token=TOKEN, webhook_secret=WEBHOOK_SECRET) as gh:
         # GitHub's 80 writes/min would stretch 50 PRs over ~4 minutes; the demo shows the logic, not
         # the wait (the forge adapter's handling of 403 + retry-after is tested separately)
@@ -118,6 +120,9 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     out(f"Teams merged {result.merged}, rejected {result.rejected} with a reason, left {result.left_open} open.")
     out(f"Demo took {result.seconds:.1f}s. State: {root} (registry: embedded PostgreSQL in "
         f"{settings.state_dir.resolve() / 'pg'}, database {settings.db_name}). Re-run: starts clean.")
+    out("")
+    for line in where.closing_lines(settings, f"{world.SKILL}-v2.1.0", world.SKILL):
+        out(line)
     return result
 
 
