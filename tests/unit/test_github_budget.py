@@ -45,7 +45,7 @@ def test_a_refused_operation_is_booked_and_later_askers_queue_behind_it():
 
 
 def test_a_write_is_kept_a_little_longer_than_the_window():
-    assert decide([100.0], 1, 160.2, 0.0, Limits(per_minute=1, per_hour=5)) == 160.5
+    assert decide([100.0], 1, 160.2, 0.0, Limits(per_minute=1, per_hour=5)) == 163.0
 
 
 def test_github_rate_limit_answers_follow_githubs_guidance():
