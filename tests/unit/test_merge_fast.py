@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 
 from skillfleet.domain.merge import merge, yaml_fast
-from skillfleet.domain.merge.text import merge_lines_close
+from skillfleet.domain.merge.linemerge import merge_lines_close
 
 
 def _y(text: str) -> str:
@@ -24,7 +24,8 @@ BASE = _y("""
 def test_libyaml_is_what_parses() -> None:
     from _ruamel_yaml import CParser  # ruamel.yaml.clib, a dependency for this
 
-    assert yaml_fast._loader().Parser is CParser
+    assert yaml_fast.CParser is CParser
+    assert yaml_fast.load_plain("a: [1, yes, 0o17, 2024-01-01]", "x") == {"a": [1, "yes", 15, __import__("datetime").date(2024, 1, 1)]}
 
 
 def test_edits_on_neighbouring_lines_merge_and_every_other_line_is_the_services_own() -> None:
@@ -93,3 +94,20 @@ def test_a_new_upstream_step_keeps_its_comment_and_style_on_the_round_trip_path(
     assert r.clean   # both changed the line of build's args: the round trip renders it
     assert "args: [--quiet, build, --pull]\n" in r.text
     assert "  # scan before push\n  - id: scan\n    name: 'trivy'\n    args: ['image', 'app']\n" in r.text
+
+
+def test_a_block_both_sides_added_is_written_once_with_both_keys() -> None:
+    base = "steps:\n  - id: a\n    name: x\n"
+    ours = base + "options:\n  machineType: E2_HIGHCPU_8\n"
+    theirs = base + "options:\n  logging: CLOUD_LOGGING_ONLY\n"
+    r = merge(base, ours, theirs, fmt="yaml")
+    assert r.clean
+    assert r.text == base + "options:\n  machineType: E2_HIGHCPU_8\n  logging: CLOUD_LOGGING_ONLY\n"
+
+
+def test_a_service_comment_heads_the_line_upstream_rewrote_and_never_an_upstream_insertion() -> None:
+    base = "a: 1\ntimeout: 600s\n"
+    assert merge_lines_close(base, "a: 1\n# ours: slow runners\ntimeout: 600s\n", "a: 1\ntimeout: 900s\n") \
+        == "a: 1\n# ours: slow runners\ntimeout: 900s\n"
+    r = merge(base, "a: 2\n# ours: slow runners\ntimeout: 600s\n", "a: 1\nb: 3\ntimeout: 600s\n", fmt="yaml")
+    assert r.clean and r.text.endswith("# ours: slow runners\ntimeout: 600s\n")

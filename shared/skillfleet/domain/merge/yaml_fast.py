@@ -1,41 +1,53 @@
 """The fast path of the YAML merge: C-parsed plain data, and a text merge checked against it.
 
 Parsing dominates the merge's cost, and ruamel's round-trip parser (the one that keeps comments)
-is pure Python. So each input is parsed once with libyaml (ruamel.yaml.clib's CParser, the same
-YAML 1.2 resolver and constructors as the round-trip loader) and merged as plain data. When that
-merge is clean and the line-level merge of the three texts (edits on disjoint lines combined, see
-text.merge_lines_close) parses to exactly the merged value, that text is the answer: every line
-nobody changed is the service's own, comments included. Otherwise (a conflict, edits on the same
-lines, a value the texts cannot carry) the caller falls back to the round-trip merge of ours.
+is pure Python. So each input is parsed once with libyaml (ruamel.yaml.clib's CParser, with the
+same YAML 1.2 resolver and constructors as the round-trip loader) and merged as plain data. When
+the line-level merge of the three texts (see linemerge.merge_lines_close) reads back as exactly the
+merged value (conflicts included: ours' value stays there), that text is the answer: every line
+nobody changed is the service's own, comments included. Otherwise (edits on the same lines, a
+structure the lines cannot carry) the caller falls back to the round-trip merge.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.resolver import VersionedResolver
 
 from .. import yamlsafe
 from ..errors import UserError
+from .linemerge import merge_lines_close
 from .renames import follow_renames
-from .text import merge_lines_close
 from .tree import Ctx, guard_finds_loss, merge_value
 from .values import MISSING, same
 
-_LOCAL = threading.local()
+try:
+    from _ruamel_yaml import CParser  # ruamel.yaml.clib: libyaml
+except ImportError:  # pragma: no cover - the dependency is declared; without it every merge round-trips
+    CParser = None
 
 
 class NeedsRoundTrip(Exception):
     """Text the C loader cannot take as plain data (custom tags such as `!Ref`, errors to word)."""
 
 
-def _loader() -> YAML:
-    yaml: YAML | None = getattr(_LOCAL, "yaml", None)
-    if yaml is None:
-        yaml = YAML(typ="safe", pure=False)   # CParser when ruamel.yaml.clib is installed
-        _LOCAL.yaml = yaml
-    return yaml
+if CParser is not None:
+    class _CLoader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc]
+        """libyaml's parser with ruamel's safe constructors and YAML 1.2 resolver: what
+        YAML(typ="safe", pure=False) assembles on every call (and keeps a record of), built once."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+        @property
+        def processing_version(self) -> tuple[int, int]:
+            return (1, 2)   # texts with a %YAML directive go the round-trip way
 
 
 def load_plain(text: str, where: str, *, checked: bool = False) -> Any:
@@ -43,17 +55,20 @@ def load_plain(text: str, where: str, *, checked: bool = False) -> Any:
     is our own output. NeedsRoundTrip when the round-trip loader must decide (and word errors)."""
     if not checked and len(text.encode("utf-8", "surrogatepass")) > yamlsafe.MAX_YAML_BYTES:
         raise UserError(f"{where}: YAML is larger than {yamlsafe.MAX_YAML_BYTES} bytes; split or shrink it")
-    yaml = _loader()
+    if CParser is None or "%YAML" in text:
+        raise NeedsRoundTrip("libyaml is not installed" if CParser is None else "a %YAML directive")
+    loader = _CLoader(text)
     try:
-        node = yaml.compose(text)
+        node = loader.get_single_node()
         if node is None:
             return None
         if not checked and "*" in text:   # no `*`, no alias: nothing can expand
             yamlsafe.expanded_size(node, where=where)
-        return yaml.constructor.construct_document(node)
+        return loader.construct_document(node)
     except (YAMLError, ValueError, TypeError) as exc:
-        _LOCAL.yaml = None   # a parser left mid-document is not reused
         raise NeedsRoundTrip(str(exc)) from None
+    finally:
+        loader.dispose()
 
 
 Inputs = tuple[Any, Any, Any]   # base (MISSING when unknown), ours, theirs as plain data
@@ -81,8 +96,13 @@ def merge_fast(base: str | None, ours: str, theirs: str, inputs: Inputs, ctx: Ct
         return theirs
     if base is None:
         return None
-    text = merge_lines_close(base, ours, theirs)
-    return text if parses_to(text, value) else None
+    tried = set()
+    for theirs_first in (False, True):
+        text = merge_lines_close(base, ours, theirs, theirs_first=theirs_first)
+        if text not in tried and parses_to(text, value):
+            return text
+        tried.add(text)
+    return None
 
 
 def parses_to(text: str, value: Any) -> bool | None:
