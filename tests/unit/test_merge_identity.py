@@ -126,3 +126,11 @@ def test_a_comment_on_a_renamed_step_travels_with_it() -> None:
     at = lines.index("# ours: renamed for the dashboard")
     assert lines[at + 1] == "- id: unit-tests"
     assert _data(r.text)["steps"][2]["args"][-1] == "-q"
+
+
+def test_a_rename_into_a_service_owned_name_does_not_swallow_upstream_edits() -> None:
+    ours = BASE.replace("id: test", "id: custom-test").replace("waitFor: [test]", "waitFor: [custom-test]")
+    theirs = BASE.replace("args: [run, app, pytest]", "args: [run, app, pytest, -x]")
+    r = merge(BASE, ours, theirs, fmt="yaml", owned=["steps[id=custom-*]"])
+    assert not r.clean
+    assert any("removed it but upstream changed it" in c.reason for c in r.conflicts)

@@ -46,7 +46,7 @@ def merge(base: str | None, ours: str | None, theirs: str, *, fmt: Format,
 
 def _validate(text: str, fmt: Format, label: str) -> None:
     if fmt == "yaml":
-        yaml_format.load(text, label)
+        yaml_format.validate(text, label)
     elif fmt == "json":
         json_format.load(text, label)
 

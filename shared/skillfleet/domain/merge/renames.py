@@ -5,7 +5,10 @@ renamed a step (see identity.renamed) the other side and base get the new id, in
 in every `waitFor`, so the merge pairs the step by id: the rename and its `waitFor` updates are one
 change of that side, the other side's edits inside the step still apply, and its references to the
 old id (in new steps too) follow. A rename the other side contradicts (removed the step, renamed
-it differently, took the new id for another step) is a conflict, never a pick.
+it differently, took the new id for another step) is a conflict, never a pick. A rename into or
+out of a service-owned name (e.g. `steps[id=custom-*]`) is not followed: ours would silently win
+over upstream's edits of that step, so it stays a removal plus an addition (a conflict if upstream
+changed the step).
 """
 from __future__ import annotations
 
@@ -58,6 +61,8 @@ def _follow(b: list[Any], o: list[Any], t: list[Any], path: Path, ctx: Ctx) -> b
 def _one(b: list[Any], side: list[Any], other: list[Any], old: str, new: str, other_new: str | None,
          path: Path, ctx: Ctx, who: str) -> bool:
     where = (*path, Item(_index(b, old), KEY, ((KEY, old),)))
+    if ctx.is_owned(where) != ctx.is_owned((*path, Item(-1, KEY, ((KEY, new),)))):
+        return False   # into or out of a service-owned name: not one step to follow (removed + added)
     if other_new is not None and other_new != new:
         ctx.conflict(where, old, new, other_new, f"both sides renamed step {old!r}, differently")
         return False

@@ -43,6 +43,14 @@ def load(text: str, where: str, *, checked: bool = False) -> Any:
         raise UserError(f"{where}: invalid YAML{_brief(exc)}{hint}") from None
 
 
+def validate(text: str, where: str) -> None:
+    """A UserError saying what is wrong unless `text` is one YAML document (libyaml first)."""
+    try:
+        yaml_fast.load_plain(text, where)
+    except yaml_fast.NeedsRoundTrip:
+        load(text, where)
+
+
 def _brief(exc: YAMLError) -> str:
     mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
     if mark is None or not problem:
