@@ -10,6 +10,12 @@ from skillfleet.domain.merge import merge
 from skillfleet.domain.merge.identity import Ambiguous, renamed
 
 
+@pytest.fixture(autouse=True, params=["fast path", "round trip"])
+def _path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.param == "round trip":   # the same identity rules when ours is round-tripped
+        monkeypatch.setattr("skillfleet.domain.merge.yaml_fast.merge_fast", lambda *a, **k: None)
+
+
 def _y(text: str) -> str:
     return textwrap.dedent(text).lstrip()
 

@@ -11,6 +11,13 @@ from skillfleet.domain.merge import merge
 OWNED = ("steps[id=custom-*]", "options.machineType", "substitutions._REGION")
 
 
+@pytest.fixture(autouse=True, params=["fast path", "round trip"])
+def _path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every behaviour holds whether the libyaml fast path answers or ours is round-tripped."""
+    if request.param == "round trip":
+        monkeypatch.setattr("skillfleet.domain.merge.yaml_fast.merge_fast", lambda *a, **k: None)
+
+
 def y(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
