@@ -3,11 +3,13 @@
 A handler writes its messages with its registry change (`registry.transition(..., outbox=[...])` or
 `registry.enqueue([...])`) and then calls `flush_outbox`. When publishing fails, the entries stay
 pending and the error propagates: the handler's retry (or the next sla-sweep) publishes them. Each
-entry is leased while it is published, so two flushers never publish the same entry; an entry is
-published again only when a flusher died between publishing and marking (consumers are idempotent).
+entry is leased while it is published, so two flushers never publish the same entry. Entries go out
+with `Bus.publish_many` (fan-out's thousands in batches): an entry is published again only when its
+batch failed in part, or a flusher died between publishing and marking (consumers are idempotent).
 """
 from __future__ import annotations
 
+import itertools
 import uuid
 
 from .domain.errors import PermanentError
@@ -16,7 +18,7 @@ from .ports import Bus, OutboxEntry, OutboxStore
 from .runtime import logging as log
 
 LEASE_SECONDS = 60     # a flusher that died mid-publish hands its entries on after this
-BATCH = 500
+BATCH = 5000          # entries leased (and marked) per statement
 
 
 def flush_outbox(outbox: OutboxStore, bus: Bus, *, subject: str | None = None) -> int:
@@ -31,15 +33,16 @@ def flush_outbox(outbox: OutboxStore, bus: Bus, *, subject: str | None = None) -
 
 
 def _publish(outbox: OutboxStore, bus: Bus, entries: list[OutboxEntry], owner: str) -> int:
+    readable = [(e, m) for e in entries if (m := _decoded(e)) is not None]
     done: list[int] = []
-    try:
-        for entry in entries:
-            message = _decoded(entry)
-            if message is not None:
-                bus.publish(message, correlation_id=entry.attributes.get("correlation_id", ""))
-                done.append(entry.id)
+    try:   # one publish_many per run of the same correlation id, in order
+        for correlation_id, run in itertools.groupby(readable, key=lambda em: em[0].attributes.get(
+                "correlation_id", "")):
+            batch = list(run)
+            bus.publish_many([m for _, m in batch], correlation_id=correlation_id)
+            done += [e.id for e, _ in batch]
     except BaseException:
-        outbox.release_outbox([e.id for e in entries if e.id not in done], owner=owner)
+        outbox.release_outbox([e.id for e, _ in readable if e.id not in done], owner=owner)
         raise
     finally:
         if done:

@@ -2,7 +2,7 @@
 leased while published, published once; a failed publish stays pending for the next flush."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from fakes import FakeBus, FakeRegistry
@@ -21,7 +21,7 @@ def reg(request: pytest.FixtureRequest) -> Iterator[Registry]:
 
 
 class FailingAt:
-    """Publishes until the n-th message, which fails once."""
+    """Refuses the n-th message once; like Pub/Sub's publish_many, the rest are still tried, then it raises."""
 
     def __init__(self, inner: FakeBus, n: int) -> None:
         self.inner, self.n, self.calls = inner, n, 0
@@ -31,6 +31,17 @@ class FailingAt:
         if self.calls == self.n:
             raise TransientError("pubsub unavailable")
         return self.inner.publish(message, correlation_id=correlation_id)
+
+    def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
+        ids, failed = [], None
+        for message in messages:
+            try:
+                ids.append(self.publish(message, correlation_id=correlation_id))
+            except TransientError as exc:
+                failed = exc
+        if failed is not None:
+            raise failed
+        return ids
 
 
 def seeded(reg: Registry, repos: list[str]) -> int:
@@ -50,7 +61,7 @@ def out(release_id: int, repo: str, subject: str = "s") -> Outgoing:
     return Outgoing(message, key=f"update:{release_id}:{repo}", subject=subject, correlation_id="lint-v1.1.0")
 
 
-def test_a_failed_publish_stays_pending_and_the_next_flush_publishes_each_message_once(reg: Registry) -> None:
+def test_a_failed_publish_stays_pending_and_the_next_flush_publishes_it(reg: Registry) -> None:
     repos = [f"acme/svc-{i}" for i in range(4)]
     rid = seeded(reg, repos)
     assert reg.enqueue([out(rid, r) for r in repos]) == 4
@@ -58,13 +69,24 @@ def test_a_failed_publish_stays_pending_and_the_next_flush_publishes_each_messag
     bus = FakeBus()
     with pytest.raises(TransientError):
         flush_outbox(reg, FailingAt(bus, 3), subject="s")
-    assert [m.repo for m in bus.of_type(UpdateRepo)] == repos[:2]
+    assert repos[2] not in {m.repo for m in bus.of_type(UpdateRepo)}
     assert flush_outbox(reg, bus, subject="other") == 0
-    assert flush_outbox(reg, bus) == 2                                 # the sweep: every subject
-    assert flush_outbox(reg, bus) == 0
-    assert [m.repo for m in bus.of_type(UpdateRepo)] == repos
+    assert flush_outbox(reg, bus) == 4      # the sweep (every subject): the failed batch, whole
+    assert flush_outbox(reg, bus) == 0      # marked: never again
+    assert {m.repo for m in bus.of_type(UpdateRepo)} == set(repos)
     assert set(bus.correlation_ids) == {"lint-v1.1.0"}
     assert reg.enqueue([out(rid, repos[0])]) == 0                     # published keys stay taken
+
+
+def test_one_message_is_published_exactly_once_across_a_failure(reg: Registry) -> None:
+    rid = seeded(reg, ["acme/web"])
+    reg.enqueue([out(rid, "acme/web", subject="item")])
+    bus = FakeBus()
+    with pytest.raises(TransientError):
+        flush_outbox(reg, FailingAt(bus, 1), subject="item")
+    assert flush_outbox(reg, bus, subject="item") == 1
+    assert flush_outbox(reg, bus) == 0
+    assert [m.repo for m in bus.of_type(UpdateRepo)] == ["acme/web"]
 
 
 def test_an_entry_leased_by_a_live_flusher_is_not_published_twice(reg: Registry) -> None:

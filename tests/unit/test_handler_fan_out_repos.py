@@ -1,10 +1,15 @@
 """fan-out-repos through the fakes: one rollout item per service behind the release, wave 0 requested now."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
 from fakes import Fleet
-from skillfleet.domain.messages import SkillReleased, UpdateRepo
+from skillfleet.domain.errors import TransientError
+from skillfleet.domain.messages import Message, SkillReleased, SweepSlas, UpdateRepo
 from skillfleet.domain.model import Release, RolloutState, Service
-from skillfleet.handlers import fan_out_repos
+from skillfleet.handlers import fan_out_repos, sla_sweep
 
 
 def released(release: Release) -> SkillReleased:
@@ -31,7 +36,7 @@ def test_services_behind_the_release_get_an_item_and_wave_0_its_update_request()
     assert digest.kind == "rollout-started" and digest.counts["services"] == 3
 
 
-def test_a_redelivered_release_requests_only_what_still_waits_and_announces_once() -> None:
+def test_a_redelivered_release_sends_nothing_twice_and_announces_once() -> None:
     fleet = Fleet(services=3)
     release = fleet.record_release()
     fleet.run(fan_out_repos.handle, released(release))
@@ -39,9 +44,32 @@ def test_a_redelivered_release_requests_only_what_still_waits_and_announces_once
     done = min(first)
     fleet.registry.transition(release.id or 0, done, RolloutState.PR_OPEN, pr_number=1, pr_url="u")
     fleet.run(fan_out_repos.handle, released(release))
+    assert len(fleet.bus.of_type(UpdateRepo)) == len(first)     # the outbox's keys: published once
+    assert len(fleet.registry.list_rollout_items(release.id or 0)) == 3 and len(fleet.notifier.digests) == 1
+    # what still waits is re-requested by every sla-sweep (rollout_waves), not by a redelivery
+    fleet.run(sla_sweep.handle, SweepSlas(requested_at=fleet.clock() + timedelta(minutes=5)))
     again = [m.repo for m in fleet.bus.of_type(UpdateRepo)][len(first):]
     assert sorted(again) == sorted(first - {done})
-    assert len(fleet.registry.list_rollout_items(release.id or 0)) == 3 and len(fleet.notifier.digests) == 1
+
+
+def test_a_publish_that_fails_midway_is_finished_by_the_redelivery() -> None:
+    fleet = Fleet(services=3)
+    release = fleet.record_release()
+
+    class DownOnce:
+        def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
+            fleet.bus.publish_many = real   # type: ignore[method-assign]
+            raise TransientError("pubsub: 503")
+
+    real = fleet.bus.publish_many
+    fleet.bus.publish_many = DownOnce().publish_many   # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        fleet.run(fan_out_repos.handle, released(release))
+    assert fleet.bus.of_type(UpdateRepo) == []
+    fleet.run(fan_out_repos.handle, released(release))
+    fleet.run(fan_out_repos.handle, released(release))
+    wave0 = [i.repo for i in fleet.registry.list_rollout_items(release.id or 0) if i.wave == 0]
+    assert sorted(m.repo for m in fleet.bus.of_type(UpdateRepo)) == sorted(wave0) != []
 
 
 def test_a_digest_that_failed_to_send_is_sent_by_the_redelivery() -> None:

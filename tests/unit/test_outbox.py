@@ -2,6 +2,7 @@
 change; a publish that fails once is published by the next delivery or sweep, exactly once."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,9 @@ class BusDownOnce:
             self.failed += 1
             raise TransientError("pubsub: 503 the service is unavailable")
         return self.inner.publish(message, correlation_id=correlation_id)
+
+    def publish_many(self, messages: Sequence[Message], *, correlation_id: str = "") -> list[str]:
+        return [self.publish(m, correlation_id=correlation_id) for m in messages]
 
 
 def update(release: Release, repo: str) -> UpdateRepo:

@@ -12,7 +12,8 @@ from ..domain.errors import PermanentError
 from ..domain.messages import SkillReleased, UpdateRepo
 from ..domain.rollout import plan_waves
 from ..domain.rollout_control import RolloutPhase
-from ..ports import BlobStore, Bus, Digest, Notifier, Registry
+from ..outbox import flush_outbox
+from ..ports import BlobStore, Bus, Digest, Notifier, Outgoing, Registry
 from ..runonce import once
 from .bundles import policy_of
 from .supersede import supersede_waiting
@@ -31,11 +32,15 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore
     waves = plan_waves(services, policy.percents, salt=f"{msg.skill}@{msg.version}")
     supersede_waiting(registry, release, [s.repo for s in services])
     # wave 0 goes now; later waves are released by sla-sweep once the previous wave is healthy.
-    # A redelivered release re-requests items still waiting, in case the first run crashed.
+    # Through the outbox: a redelivered release enqueues what still waits (a crash before enqueueing
+    # loses nothing) and publishes what an earlier run could not, never what it already published.
     waiting = registry.ensure_rollout_items(msg.release_id, waves)
-    bus.publish_many([UpdateRepo(release_id=msg.release_id, skill=msg.skill, version=msg.version,
-                                 repo=item.repo, wave=item.wave) for item in waiting if item.wave == 0],
-                     correlation_id=f"{msg.skill}-v{msg.version}")
+    subject = f"fan-out:{msg.release_id}"
+    registry.enqueue([Outgoing(UpdateRepo(release_id=msg.release_id, skill=msg.skill, version=msg.version,
+                                          repo=item.repo, wave=item.wave),
+                               key=f"update-repo:{msg.release_id}:{item.repo}", subject=subject,
+                               correlation_id=f"{msg.skill}-v{msg.version}") for item in waiting if item.wave == 0])
+    flush_outbox(registry, bus, subject=subject)
     registry.open_wave(msg.release_id, 0, at=None, actor="fan-out-repos", reason="the first wave opens at release")
     if notifier is not None:   # a failed send forgets its key: the redelivery sends it
         once(registry, "digest", f"rollout-started:{msg.skill}@{msg.version}",

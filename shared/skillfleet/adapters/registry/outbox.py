@@ -14,6 +14,7 @@ from ...ports import OutboxEntry, Outgoing
 from .base import RegistryBase
 from .sql import jsonb, rows
 
+CHUNK = 5000   # messages per INSERT ... SELECT unnest(...)
 _INSERT = """INSERT INTO outbox (key, subject, topic, data, attributes)
              SELECT t.key, t.subject, t.topic, t.data, t.attributes::jsonb
              FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
@@ -29,16 +30,17 @@ _CLAIM = """UPDATE outbox SET claimed_by = %s, claimed_until = now() + %s * inte
 
 def insert_outgoing(cur: Any, outgoing: Sequence[Outgoing]) -> int:
     """Write each message not yet in the outbox (by key), on the caller's transaction; how many were new."""
-    if not outgoing:
-        return 0
-    columns: list[list[str]] = [[], [], [], [], []]
-    for out in outgoing:
-        data, attributes = encode(out.message, out.correlation_id)
-        for column, value in zip(columns, (out.key, out.subject, out.message.TOPIC, data.decode(),
-                                           jsonb(attributes))):
-            column.append(value)
-    cur.execute(_INSERT, tuple(columns))
-    return len(cur.fetchall())
+    new = 0
+    for start in range(0, len(outgoing), CHUNK):
+        columns: list[list[str]] = [[], [], [], [], []]
+        for out in outgoing[start:start + CHUNK]:
+            data, attributes = encode(out.message, out.correlation_id)
+            for column, value in zip(columns, (out.key, out.subject, out.message.TOPIC, data.decode(),
+                                               jsonb(attributes)), strict=True):
+                column.append(value)
+        cur.execute(_INSERT, tuple(columns))
+        new += len(cur.fetchall())
+    return new
 
 
 class OutboxStore(RegistryBase):
