@@ -54,7 +54,7 @@ def fan_out(registry: Registry, blobs: BlobStore, version: str, *, old: bool) ->
     else:
         fan_out_repos.handle(msg, registry=registry, bus=bus, blobs=blobs)
     took = time.perf_counter() - started
-    return took, len(registry.list_rollout_items(release.id or 0)), bus.count
+    return took, registry.adoption(FANOUT_SKILL, version).overall.total, bus.count
 
 
 def _old_fan_out(msg: SkillReleased, registry: Registry, bus: CountingBus) -> None:

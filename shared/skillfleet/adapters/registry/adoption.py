@@ -21,10 +21,10 @@ class AdoptionStore(DashboardQueries):
         release replaced their PR) no longer count toward this version. Unknown release: all zero."""
         with self._tx() as cur:
             cur.execute(
-                """SELECT s.team, i.state, count(*) FROM rollout_items i
-                   JOIN skill_releases r ON r.id = i.release_id JOIN services s ON s.repo = i.repo
-                   WHERE r.skill = %s AND r.version = %s AND i.state <> %s
-                   GROUP BY s.team, i.state""",
+                """SELECT c.team, c.state, sum(c.n) FROM rollout_counts c
+                   JOIN skill_releases r ON r.id = c.release_id
+                   WHERE r.skill = %s AND r.version = %s AND c.state <> %s
+                   GROUP BY c.team, c.state HAVING sum(c.n) > 0""",
                 (skill, version, RolloutState.SUPERSEDED.value),
             )
             counted = cur.fetchall()

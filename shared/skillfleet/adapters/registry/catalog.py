@@ -90,7 +90,7 @@ class CatalogStore(RegistryBase):
                    ORDER BY s.repo""",
                 (skill, below))
             found = cur.fetchall()
-        return [Service.model_construct(repo=repo, team=team, pilot=pilot, default_branch="main", opted_out=False)
+        return [Service(repo=repo, team=team, pilot=pilot)
                 for repo, team, pilot in found]
 
     def record_release(self, release: Release) -> tuple[Release, bool]:

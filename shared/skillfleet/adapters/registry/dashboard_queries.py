@@ -1,4 +1,5 @@
-"""The dashboard's aggregates, computed in SQL: a page at 100k services reads a few hundred rows."""
+"""The dashboard's aggregates, computed in SQL: a page at 100k services reads a few hundred rows
+(item counts from rollout_counts, kept by triggers; transitions through their own index, 0006)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -53,9 +54,9 @@ class DashboardQueries(RegistryBase):
             cur.execute(f"""SELECT DISTINCT ON (skill) id, skill, version, severity, created_at
                             FROM skill_releases ORDER BY skill, {_BY_VERSION_DESC}""")
             latest = {r["skill"]: r for r in rows(cur)}
-            cur.execute("""SELECT i.release_id, r.skill, r.version, i.wave, i.state, count(*) AS n
-                           FROM rollout_items i JOIN skill_releases r ON r.id = i.release_id
-                           GROUP BY i.release_id, r.skill, r.version, i.wave, i.state""")
+            cur.execute("""SELECT c.release_id, r.skill, r.version, c.wave, c.state, sum(c.n) AS n
+                           FROM rollout_counts c JOIN skill_releases r ON r.id = c.release_id
+                           GROUP BY c.release_id, r.skill, r.version, c.wave, c.state HAVING sum(c.n) > 0""")
             counted = rows(cur)
             cur.execute(f"""SELECT skill, version, count(*) AS n FROM service_skills
                             GROUP BY skill, version ORDER BY skill, {_BY_VERSION_DESC}""")
