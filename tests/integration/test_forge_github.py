@@ -238,3 +238,12 @@ def test_code_owners_asked_for_review_get_a_review_requested_webhook(emu: GitHub
     asked = [json.loads(d.body) for d in got if d.event == "pull_request"
              and json.loads(d.body)["action"] == "review_requested"]
     assert [a["requested_team"]["slug"] for a in asked] == ["payments"]
+
+
+def test_a_file_too_large_for_graphql_text_is_read_whole(emu: GitHubEmulator, forge: GitHubForge) -> None:
+    big = "x: " + "y" * (600 * 1024) + "\n"
+    emu.commit(REPO, "main", {"big.yaml": big}, "a big file")
+    emu.reset_requests()
+    found = forge.read_files(REPO, ["big.yaml", "cloudbuild.yaml", "missing.txt"], ref="main")
+    assert found == {"big.yaml": big, "cloudbuild.yaml": "steps: []\n", "missing.txt": None}
+    assert emu.count_requests() == 2                     # the query, then the one large file

@@ -28,7 +28,7 @@ from .github_branch import commit_to_branch
 from .github_budget import WriteBudget
 from .github_errors import mapped
 from .github_errors import message as _message
-from .github_graphql import read_at
+from .github_graphql import TRUNCATED, read_at
 from .github_limits import heed, heed_remaining, spend
 
 NO_DRAFT_TITLE = "[conflicts: do not merge] "
@@ -154,6 +154,9 @@ class GitHubForge:
         with self._mapped(repo, f"reading {len(paths)} file(s)"):
             head, found = read_at(self._client(_owner(repo)).requester, repo, ref, paths)
             self._heads()[(repo.lower(), ref)] = head
+            for path in [p for p, text in found.items() if text == TRUNCATED]:   # rare: a very large file
+                blob = self._repo(repo).get_contents(path, ref=head)
+                found[path] = blob.decoded_content.decode("utf-8") if not isinstance(blob, list) else None
             return found
 
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:

@@ -26,14 +26,18 @@ _READ = """query($owner: String!, $name: String!, $head: String!{params}) {{
     head: object(expression: $head) {{ __typename oid }}
 {fields}  }}
 }}"""
-_FIELD = "    f{i}: object(expression: $p{i}) {{ __typename ... on Blob {{ text isBinary }} }}\n"
+_FIELD = "    f{i}: object(expression: $p{i}) {{ __typename ... on Blob {{ text isBinary isTruncated }} }}\n"
 _COMMIT = """mutation($input: CreateCommitOnBranchInput!) {
   createCommitOnBranch(input: $input) { commit { oid url } }
 }"""
 
 
+TRUNCATED = "\0truncated"   # a text GraphQL cut short (very large files): read it another way
+
+
 def read_at(requester: Requester, repo: str, rev: str | None, paths: Sequence[str]) -> tuple[str, dict[str, str | None]]:
-    """(commit sha of rev, {path: text or None}) in one request; rev None is the default branch."""
+    """(commit sha of rev, {path: text or None}) in one request; rev None is the default branch.
+    A file GraphQL truncates comes back as TRUNCATED."""
     owner, _, name = repo.partition("/")
     head = rev or "HEAD"
     variables: dict[str, Any] = {"owner": owner, "name": name, "head": head}
@@ -86,6 +90,8 @@ def _text(repo: str, path: str, found: dict[str, Any] | None) -> str | None:
         return None
     if found.get("__typename") != "Blob":
         raise PermanentError(f"{repo}: {path} is a directory, expected a file")
+    if found.get("isTruncated"):
+        return TRUNCATED
     if found.get("isBinary") or found.get("text") is None:
         raise PermanentError(f"{repo}: {path} is a binary file; skillfleet manages text files only")
     return str(found["text"])

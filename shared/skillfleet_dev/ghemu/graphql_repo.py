@@ -16,6 +16,7 @@ from .api import Request
 from .ops_refs import commit_files
 from .state import ApiError, Repo
 
+TEXT_LIMIT = 512 * 1024
 _REPOSITORY = re.compile(r"repository\s*\(\s*owner\s*:\s*\$(\w+)\s*,\s*name\s*:\s*\$(\w+)\s*\)")
 _OBJECT = re.compile(r"(\w+)\s*:\s*object\s*\(\s*expression\s*:\s*\$(\w+)\s*\)")
 
@@ -58,8 +59,9 @@ def _object(repo: Repo, expression: str) -> dict[str, Any] | None:
         text: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    return {"__typename": "Blob", "oid": entry.sha, "isBinary": text is None, "text": text,
-            "byteSize": len(data)}
+    truncated = text is not None and len(data) > TEXT_LIMIT     # GitHub cuts `text` of very large blobs
+    return {"__typename": "Blob", "oid": entry.sha, "isBinary": text is None, "byteSize": len(data),
+            "text": text[:TEXT_LIMIT] if truncated and text else text, "isTruncated": truncated}
 
 
 def create_commit_on_branch(req: Request, given: dict[str, Any]) -> dict[str, Any]:
