@@ -1,6 +1,8 @@
 """generate-pr: bring one service to one release with one PR (3-way merge of managed files)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..domain import pr_text
 from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata, recorded_version
 from ..domain.errors import PermanentError, TransientError
@@ -10,6 +12,7 @@ from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..outbox import flush_outbox
 from ..ports import BlobStore, Bus, Forge, Outgoing, Registry
+from ..skills.secrets import refuse_secrets
 from .bundles import bundle_for_version, load_bundle
 from .supersede import supersede_open
 
@@ -19,7 +22,10 @@ _WORKABLE = {RolloutState.REQUESTED, RolloutState.FAILED}
 def handle(
     msg: UpdateRepo, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
     skills_repo: str, worker: str, lease_seconds: int = 300,
+    title_template: str = pr_text.TITLE_TEMPLATE, links: pr_text.Links | None = None,
 ) -> None:
+    """`title_template` and `links` (the skills repo on GitHub's web UI, the dashboard) shape the PR text."""
+    text = _Text(title_template, links or pr_text.Links(skills_repo=skills_repo))
     item, _ = registry.ensure_rollout_item(msg.release_id, msg.repo, msg.wave)
     if item.state not in _WORKABLE:
         # done already (a redelivery or a duplicate); what the first attempt could not publish goes now
@@ -28,7 +34,7 @@ def handle(
     if registry.claim_rollout_item(msg.release_id, msg.repo, owner=worker, lease_seconds=lease_seconds) is None:
         raise TransientError(f"{msg.repo}: another worker holds the lease for this update; retry later")
     try:
-        _open_pr(msg, registry=registry, forge=forge, blobs=blobs, bus=bus, skills_repo=skills_repo)
+        _open_pr(msg, text, registry=registry, forge=forge, blobs=blobs, bus=bus, skills_repo=skills_repo)
     except PermanentError as exc:
         registry.transition(msg.release_id, msg.repo, RolloutState.FAILED, reason=str(exc))
         raise
@@ -37,8 +43,14 @@ def handle(
         raise
 
 
+@dataclass(frozen=True)
+class _Text:
+    title_template: str
+    links: pr_text.Links
+
+
 def _open_pr(
-    msg: UpdateRepo, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus, skills_repo: str,
+    msg: UpdateRepo, text: _Text, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus, skills_repo: str,
 ) -> None:
     release = registry.get_release_by_id(msg.release_id)
     service = registry.get_service(msg.repo)
@@ -57,17 +69,24 @@ def _open_pr(
         registry.set_service_skill(msg.repo, release.skill, release.version)
         supersede_open(registry, forge, release, msg.repo, None)
         return
+    # the merged output is scanned before anything reaches the service's repository
+    managed = {f.destination for f in new.manifest.files}
+    refuse_secrets(new.manifest, {p: t for p, t in plan.files.items() if p in managed},
+                   current={p: t for p, t in current.items() if t is not None}, subject=msg.repo)
     policy = release_policy(release, new.manifest.severity_matrix)
-    _publish_pr(msg, release, service, plan, policy, registry=registry, forge=forge, bus=bus)
+    _publish_pr(msg, release, service, plan, policy, text, old_version,
+                registry=registry, forge=forge, bus=bus)
 
 
-def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: UpdatePlan, policy: Policy, *,
-                registry: Registry, forge: Forge, bus: Bus) -> None:
+def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: UpdatePlan, policy: Policy,
+                text: _Text, old_version: str | None, *, registry: Registry, forge: Forge, bus: Bus) -> None:
     tag = ReleaseTag.parse(release.tag)
+    title = pr_text.title(release, template=text.title_template, from_version=old_version)
+    body = pr_text.body(release, plan, policy, default_branch=service.default_branch,
+                        from_version=old_version, links=text.links)
     pr = forge.open_update_pr(
-        msg.repo, branch=tag.branch, base=service.default_branch, title=pr_text.title(release),
-        body=pr_text.body(release, plan, policy, default_branch=service.default_branch), files=plan.files,
-        commit_message=f"{pr_text.title(release)}\n\nskillfleet release {release.tag}",
+        msg.repo, branch=tag.branch, base=service.default_branch, title=title, body=body, files=plan.files,
+        commit_message=f"{title}\n\nskillfleet release {release.tag}",
         labels=pr_text.labels(policy, plan), draft=bool(plan.conflicts),
     )
     state = RolloutState.CONFLICT if plan.conflicts else RolloutState.PR_OPEN
