@@ -461,6 +461,7 @@ class FakePull:
     draft: bool
     labels: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    comment_authors: dict[int, str] = field(default_factory=dict)   # index in comments -> login (else the bot)
     state: str = "open"
     merged: bool = False
     mergeable: bool | None = True
@@ -601,9 +602,17 @@ class FakeForge:
         self.calls += 1
         self.pull(repo, number).comments.append(body)
 
-    def last_comment(self, repo: str, number: int) -> str | None:
+    def comment_as(self, repo: str, number: int, login: str, body: str) -> None:
+        """A person's comment (comment() is the bot's own)."""
+        pull = self.pull(repo, number)
+        pull.comments.append(body)
+        pull.comment_authors[len(pull.comments) - 1] = login
+
+    def last_comment(self, repo: str, number: int, *, by: str | None = None) -> str | None:
         self.calls += 1
-        comments = self.pull(repo, number).comments
+        pull = self.pull(repo, number)
+        comments = [c for i, c in enumerate(pull.comments)
+                    if by is None or pull.comment_authors.get(i, pull.author).lower() == by.lower()]
         return comments[-1] if comments else None
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:

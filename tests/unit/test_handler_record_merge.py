@@ -13,9 +13,11 @@ from skillfleet.runtime.delivery import Consumer, Outcome
 
 
 def pr_event(repo: str, number: int, *, action: str = "closed", merged: bool = False,
-             branch: str = Fleet.BRANCH) -> GitHubEventReceived:
+             branch: str = Fleet.BRANCH, sender: str | None = None) -> GitHubEventReceived:
     payload: dict[str, Any] = {"action": action, "repository": {"full_name": repo},
                                "pull_request": {"number": number, "merged": merged, "head": {"ref": branch}}}
+    if sender is not None:
+        payload["sender"] = {"login": sender, "type": "Bot" if sender.endswith("[bot]") else "User"}
     return GitHubEventReceived(delivery_id=f"d-{number}-{action}", event="pull_request", action=action, repo=repo,
                                payload=payload)
 
@@ -33,13 +35,14 @@ def test_a_merged_pr_moves_the_service_to_the_new_version() -> None:
     assert fleet.registry.adoption(Fleet.SKILL, "2.1.0").overall.merged == 1
 
 
-def test_a_pr_closed_unmerged_is_rejected_with_the_last_comment_as_reason_and_can_reopen() -> None:
+def test_a_pr_closed_unmerged_is_rejected_with_the_closers_own_comment_as_reason_and_can_reopen() -> None:
     fleet = Fleet(services=1)
     release = fleet.record_release()
     repo = fleet.services[0].repo
     pr = fleet.open_pr(release, repo)
-    fleet.forge.comment(repo, pr.number, "we pin node 18 until Q3")
-    fleet.run(record_merge.handle, pr_event(repo, pr.number))
+    fleet.forge.comment_as(repo, pr.number, "dana", "we pin node 18 until Q3")
+    fleet.forge.comment_as(repo, pr.number, "erin", "+1")
+    fleet.run(record_merge.handle, pr_event(repo, pr.number, sender="dana"))
     item = fleet.registry.get_rollout_item(release.id or 0, repo)
     assert item is not None and (item.state, item.reason) == (RolloutState.REJECTED, "we pin node 18 until Q3")
     assert [s.version for s in fleet.registry.service_skills(repo=repo)] == ["2.0.0"]
@@ -78,3 +81,19 @@ def test_a_signed_merge_webhook_delivered_over_the_bus_is_recorded() -> None:
     assert fleet.run(github_webhook.handle, headers, body, secret=b"s").status == 202
     assert fleet.bus.deliver() == [Outcome.ACK]
     assert [s.version for s in fleet.registry.service_skills(repo=repo)] == ["2.1.0"]
+
+
+def test_a_pr_closed_silently_after_a_bot_reminder_records_closed_without_a_comment() -> None:
+    fleet = Fleet(services=2)
+    release = fleet.record_release()
+    quiet, by_bot = fleet.services[0].repo, fleet.services[1].repo
+    pr = fleet.open_pr(release, quiet)
+    fleet.forge.comment(quiet, pr.number, "Reminder: this update is past its merge SLA")   # skillfleet's own
+    fleet.forge.comment_as(quiet, pr.number, "erin", "looks fine to me")                  # not the closer
+    fleet.run(record_merge.handle, pr_event(quiet, pr.number, sender="dana"))
+    other = fleet.open_pr(release, by_bot)
+    fleet.forge.comment(by_bot, other.number, "skillfleet review: every check passed")
+    fleet.run(record_merge.handle, pr_event(by_bot, other.number, sender="renovate[bot]"))
+    for repo in (quiet, by_bot):
+        item = fleet.registry.get_rollout_item(release.id or 0, repo)
+        assert item is not None and (item.state, item.reason) == (RolloutState.REJECTED, "closed without a comment")

@@ -187,9 +187,10 @@ class GitHubForge:
         with self._mapped(repo, f"reading PR #{number}"):
             return _info(self._repo(repo).get_pull(number))
 
-    def last_comment(self, repo: str, number: int) -> str | None:
+    def last_comment(self, repo: str, number: int, *, by: str | None = None) -> str | None:
         with self._mapped(repo, f"reading comments of #{number}"):
-            bodies = [c.body for c in self._repo(repo).get_issue(number).get_comments()]
+            bodies = [c.body for c in self._repo(repo).get_issue(number).get_comments()
+                      if by is None or (c.user is not None and c.user.login.lower() == by.lower())]
             return bodies[-1] if bodies else None
 
     # --- writing -------------------------------------------------------------------------

@@ -6,7 +6,8 @@ crash window where the PR was opened but its number not yet recorded, and then o
 the repo itself (not a fork) while the item has no PR of its own; any other PR from a `skills/`
 branch changes nothing. An event older than the item's last change (the PR's `updated_at`) is
 checked against the PR as GitHub has it now: a stale close or reopen, even re-signed under a new
-delivery id, changes nothing.
+delivery id, changes nothing. A rejection's reason is the closer's own last comment (the webhook's
+`sender`), or "closed without a comment": never a bot's comment such as skillfleet's SLA reminder.
 """
 from __future__ import annotations
 
@@ -45,8 +46,17 @@ def handle(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> Non
     elif pr.get("merged"):
         _merged(registry, item, repo, number, str(pr.get("merge_commit_sha") or ""))
     else:
-        reason = forge.last_comment(repo, number) or "closed without a comment"
+        reason = _closers_comment(forge, repo, number, msg.payload.get("sender") or {}) or "closed without a comment"
         registry.transition(item.release_id, repo, RolloutState.REJECTED, pr_number=number, reason=reason)
+
+
+def _closers_comment(forge: Forge, repo: str, number: int, sender: dict[str, Any]) -> str | None:
+    """The closer's own last comment: never a bot's (skillfleet's reminder or review), never someone
+    else's; a bot closing the PR leaves no reason of its own."""
+    login = str(sender.get("login") or "")
+    if not login or sender.get("type") == "Bot" or login.endswith("[bot]"):
+        return None
+    return forge.last_comment(repo, number, by=login)
 
 
 def _merged(registry: Registry, item: RolloutItem, repo: str, number: int, merge_sha: str) -> None:
