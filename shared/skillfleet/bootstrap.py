@@ -1,8 +1,7 @@
 """The one place that wires adapters to handlers (STYLE.md habit 3: a hand-written bootstrap).
 
-- `bootstrap(settings)`: the App of a deployed function (or of any process), every adapter from
-  settings unless passed in.
-- `consumers(app)`: each topic-triggered handler bound to the App.
+- `bootstrap(settings)`: the App of a deployed function or any process (adapters from settings or passed in).
+- `consumers(app, only=name)`: the topic handlers bound to the App (one function's: only its handler imported).
 - `local(settings)`: the in-process chain (demo, `skillfleet release`, `dlq replay`): the same App and
   doors, an in-process bus with every consumer subscribed.
 - `webhook(app)` / `dashboard(app)`: the two HTTP doors, with their secret and verifier from the App.
@@ -10,33 +9,21 @@
 from __future__ import annotations
 
 import functools
-import os
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from .domain.messages import (
-    GitHubEventReceived,
-    PullRequestOpened,
-    ScanDrift,
-    SkillReleased,
-    SkillTagPushed,
-    SweepSlas,
-    UpdateRepo,
-)
-from .handlers import dashboard as dashboard_handler
-from .handlers import drift_scan, fan_out_repos, generate_pr, record_merge, review_pr, sla_sweep, tag_received
-from .handlers import github_webhook as webhook_handler
+from .adapters.lazy import lazy
 from .ports import AgentReviewer, BlobStore, Bus, Forge, Notifier, Registry, Reviewer
 from .runtime.delivery import Consumer
-from .runtime.functions import function
 from .runtime.settings import Settings
 
 if TYPE_CHECKING:
     from .adapters.bus_memory import BusStats, InProcessBus
     from .adapters.github_budget import WriteBudget
+    from .handlers import dashboard as dashboard_handler
+    from .handlers import github_webhook as webhook_handler
 
 TagVerifier = Callable[[str, str, str], None]          # (token, tag, sha); raises SignatureError
 CallerVerifier = Callable[[str | None], object]        # (Authorization header); raises SignatureError
@@ -78,7 +65,7 @@ def bootstrap(
     return App(
         settings=settings,
         registry=registry,
-        forge=forge or _forge(settings, registry),
+        forge=forge or lazy(functools.partial(_forge, settings, registry)),   # PyGithub on first use
         blobs=blobs or _blobs(settings),
         bus=bus or _bus(settings, registry),
         notifier=notifier or _notifier(settings),
@@ -89,40 +76,10 @@ def bootstrap(
     )
 
 
-def consumers(app: App) -> list[Consumer]:
-    """Every topic-triggered handler bound to its dependencies, one per (function, topic)."""
-    s, worker = app.settings, f"{socket.gethostname()}:{os.getpid()}"
-    registry = app.registry
-    return [
-        _consumer("tag-received", SkillTagPushed, functools.partial(
-            tag_received.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
-            skills_repo=s.skills_repo, verify_token=app.verify_tag_token)),
-        _consumer("fan-out-repos", SkillReleased, functools.partial(
-            fan_out_repos.handle, registry=registry, bus=app.bus, blobs=app.blobs, notifier=app.notifier)),
-        _consumer("generate-pr", UpdateRepo, functools.partial(
-            generate_pr.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
-            skills_repo=s.skills_repo, worker=worker, lease_seconds=s.lease_seconds)),
-        _consumer("record-merge", GitHubEventReceived, functools.partial(
-            record_merge.handle, registry=registry, forge=app.forge)),
-        _consumer("review-pr", PullRequestOpened, functools.partial(
-            review_pr.on_pr_opened, registry=registry, forge=app.forge, blobs=app.blobs, reviewer=app.reviewer,
-            agent=app.agent, security_team=s.security_team)),
-        _consumer("review-pr", GitHubEventReceived, functools.partial(
-            review_pr.on_github_event, registry=registry, forge=app.forge, blobs=app.blobs, reviewer=app.reviewer,
-            agent=app.agent, security_team=s.security_team)),
-        _consumer("sla-sweep", SweepSlas, functools.partial(
-            sla_sweep.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
-            notifier=app.notifier, dashboard_url=s.dashboard_url, security_channel=s.slack_security_channel)),
-        _consumer("drift-scan", ScanDrift, functools.partial(
-            drift_scan.handle, registry=registry, forge=app.forge, blobs=app.blobs, bus=app.bus,
-            skills_repo=s.skills_repo, notifier=app.notifier)),
-    ]
-
-
-def _consumer(name: str, accepts: type, handle: Callable[..., None]) -> Consumer:
-    topic = accepts.TOPIC  # type: ignore[attr-defined]
-    assert topic in function(name).consumes, f"{name} is not subscribed to {topic} in runtime/functions.py"
-    return Consumer(name=name, topic=topic, handle=handle, accepts=(accepts,))
+def consumers(app: App, *, only: str | None = None) -> list[Consumer]:
+    """The handlers bound to their dependencies, one per (function, topic); `only`: one function's."""
+    from .bootstrap_consumers import BUILDERS
+    return [c for name in ([only] if only else BUILDERS) if name in BUILDERS for c in BUILDERS[name](app)]
 
 
 @dataclass
@@ -158,6 +115,7 @@ def local(
 
 def webhook(app: App) -> Callable[[Mapping[str, str], bytes], webhook_handler.Reply]:
     """github-webhook's door: GitHub's signature checked with the configured secret."""
+    from .handlers import github_webhook as webhook_handler
     secret = app.settings.webhook_secret
 
     def handle(headers: Mapping[str, str], body: bytes) -> webhook_handler.Reply:
@@ -170,6 +128,7 @@ def webhook(app: App) -> Callable[[Mapping[str, str], bytes], webhook_handler.Re
 
 def dashboard(app: App) -> Callable[[str, str, Mapping[str, str], str | None], dashboard_handler.Reply]:
     """adoption-dashboard's door: the caller's Google ID token checked when settings ask for it."""
+    from .handlers import dashboard as dashboard_handler
     return functools.partial(dashboard_handler.handle, registry=app.registry, verify=app.verify_caller)
 
 

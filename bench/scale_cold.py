@@ -1,0 +1,98 @@
+"""Cold start per function: `import main` in a fresh interpreter (cwd functions/<name>, as Cloud
+Functions loads it) and its first event, next to a bare `python -c pass` measured in the same run.
+
+The first event is a real one through the function's own door: a topic function gets a push whose
+body is unreadable (decoded, refused as permanent and parked in the registry's dead letters), the
+webhook a request with a wrong signature (401), the dashboard GET /api/fleet.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+_CHILD = r"""
+import base64, json, sys, time
+t0 = time.perf_counter()
+import main
+t1 = time.perf_counter()
+entry, trigger, kind = sys.argv[1:4]
+fn = getattr(main, entry)
+if trigger == "topic":
+    from cloudevents.http import CloudEvent
+    data = {"message": {"data": base64.b64encode(b"not json").decode(), "messageId": "1",
+                        "attributes": {"type": kind, "schema_version": "1"}}}
+    fn(CloudEvent({"type": "google.cloud.pubsub.topic.v1.messagePublished", "source": "//bench"}, data))
+else:
+    import flask
+    path = "/api/fleet" if entry == "adoption_dashboard" else "/"
+    method = "GET" if entry == "adoption_dashboard" else "POST"
+    with flask.Flask("bench").test_request_context(path, method=method, data=b"{}",
+                                                   headers={"X-Hub-Signature-256": "sha256=00"}):
+        fn(flask.request)
+t2 = time.perf_counter()
+import resource
+print(json.dumps({"import": t1 - t0, "first": t2 - t0, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(repeats: int = 3) -> list[tuple[str, ...]]:
+    from skillfleet.runtime.functions import FUNCTIONS
+    env = _env()
+    bare = statistics.median(_bare() for _ in range(repeats))
+    rows = [("python -c pass (baseline)", f"{bare:.3f} s", "", "")]
+    for spec in FUNCTIONS:
+        kind = _type_of(spec.consumes[0]) if spec.consumes else ""
+        runs = [_child(spec.module, spec.entry_point, spec.trigger, kind, env) for _ in range(repeats)]
+        imp = statistics.median(r["import"] for r in runs)
+        first = statistics.median(r["first"] for r in runs)
+        rows.append((spec.name, f"import {imp:.3f} s ({imp - bare:+.3f})", f"first event {first:.3f} s",
+                     f"peak {max(r['rss_mib'] for r in runs):.0f} MiB"))
+    return rows
+
+
+def _type_of(topic: str) -> str:
+    from skillfleet.domain import messages
+    found = [m.__name__ for m in vars(messages).values()
+             if isinstance(m, type) and getattr(m, "TOPIC", None) == topic]
+    return found[0] if found else "Unknown"
+
+
+def _bare() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - started
+
+
+def _child(module: str, entry: str, trigger: str, kind: str, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _CHILD, entry, trigger, kind], cwd=REPO / "functions" / module,
+                         env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{module}: {out.stderr[-2000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _env() -> dict[str, str]:
+    """A deployed function's settings on the bench's own database (migrated by the parent)."""
+    import scale_db
+    from skillfleet.adapters.registry import embedded
+    from skillfleet.adapters.registry.migrate import migrate
+    from scale_bench import ROOT
+    srv = scale_db.server(ROOT)
+    embedded.ensure_database(srv, "scale_cold")
+    conn = srv.connect("scale_cold")
+    try:
+        migrate(conn)
+    finally:
+        conn.close()
+    state = tempfile.mkdtemp(prefix="cold-")
+    return {**os.environ, "SKILLFLEET_DATABASE_URL": srv.url("scale_cold"), "SKILLFLEET_STATE_DIR": state,
+            "SKILLFLEET_REQUIRE_OIDC": "false", "SKILLFLEET_WEBHOOK_SECRET": "bench-secret",
+            "SKILLFLEET_GITHUB_TOKEN": "bench-token", "SKILLFLEET_SKILLS_REPO": "acme/skills",
+            "PYTHONDONTWRITEBYTECODE": "1"}
