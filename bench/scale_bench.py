@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these sections (repeatable)")
     parser.add_argument("--no-baseline-fan-out", action="store_true",
                         help="skip the old per-item fan-out (about 2 minutes at 100k services)")
+    parser.add_argument("--cold-baseline-ref", metavar="COMMIT",
+                        help="also measure cold start on this commit's code (e.g. the one before a change)")
     parser.add_argument("--profile", action="store_true", help="print the 1,000-PR run's top five (cProfile)")
     parser.add_argument("--release-one", type=int, help=argparse.SUPPRESS)   # a child: one tag -> N PRs
     args = parser.parse_args(argv)
@@ -33,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         fleet_section(baseline=not args.no_baseline_fan_out)
     if "cold" in sections:
         import scale_cold
-        table("Cold start per function (median of 3, subprocess each)", scale_cold.run())
+        table("Cold start per function (median of 3, a fresh interpreter each)",
+              scale_cold.run(baseline_ref=args.cold_baseline_ref))
     if "release" in sections:
         import scale_release
         sizes = (100, 1000, 5000) if args.full else (100, 1000)

@@ -42,19 +42,37 @@ print(json.dumps({"import": t1 - t0, "first": t2 - t0, "rss_mib": resource.getru
 """
 
 
-def run(repeats: int = 3) -> list[tuple[str, ...]]:
+def run(repeats: int = 3, *, baseline_ref: str | None = None) -> list[tuple[str, ...]]:
+    """One row per function; with `baseline_ref` (a git commit) the same measured on that commit's code."""
     from skillfleet.runtime.functions import FUNCTIONS
     env = _env()
+    old_env = {**env, "PYTHONPATH": _checkout(baseline_ref)} if baseline_ref else None
     bare = statistics.median(_bare() for _ in range(repeats))
-    rows = [("python -c pass (baseline)", f"{bare:.3f} s", "", "")]
+    rows = [("python -c pass (baseline)", f"{bare:.3f} s", "", "", "")]
     for spec in FUNCTIONS:
         kind = _type_of(spec.consumes[0]) if spec.consumes else ""
-        runs = [_child(spec.module, spec.entry_point, spec.trigger, kind, env) for _ in range(repeats)]
-        imp = statistics.median(r["import"] for r in runs)
-        first = statistics.median(r["first"] for r in runs)
-        rows.append((spec.name, f"import {imp:.3f} s ({imp - bare:+.3f})", f"first event {first:.3f} s",
-                     f"peak {max(r['rss_mib'] for r in runs):.0f} MiB"))
+        now = _median(spec.module, spec.entry_point, spec.trigger, kind, env, repeats)
+        before = _median(spec.module, spec.entry_point, spec.trigger, kind, old_env, repeats) if old_env else None
+        rows.append((spec.name, f"import {_pair(before, now, 'import')}", f"first event {_pair(before, now, 'first')}",
+                     f"peak {now['rss_mib']:.0f} MiB", f"(+{now['import'] - bare:.3f} s over bare)"))
     return rows
+
+
+def _median(module: str, entry: str, trigger: str, kind: str, env: dict[str, str], n: int) -> dict[str, float]:
+    runs = [_child(module, entry, trigger, kind, env) for _ in range(n)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def _pair(before: dict[str, float] | None, now: dict[str, float], key: str) -> str:
+    return f"{before[key]:.3f} -> {now[key]:.3f} s" if before else f"{now[key]:.3f} s"
+
+
+def _checkout(ref: str) -> str:
+    """`ref`'s shared/ in a temp dir (git archive: the working tree is not touched)."""
+    where = Path(tempfile.mkdtemp(prefix="cold-base-"))
+    archive = subprocess.run(["git", "archive", ref, "shared"], cwd=REPO, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    return str(where / "shared")
 
 
 def _type_of(topic: str) -> str:
@@ -81,9 +99,9 @@ def _child(module: str, entry: str, trigger: str, kind: str, env: dict[str, str]
 def _env() -> dict[str, str]:
     """A deployed function's settings on the bench's own database (migrated by the parent)."""
     import scale_db
+    from scale_bench import ROOT
     from skillfleet.adapters.registry import embedded
     from skillfleet.adapters.registry.migrate import migrate
-    from scale_bench import ROOT
     srv = scale_db.server(ROOT)
     embedded.ensure_database(srv, "scale_cold")
     conn = srv.connect("scale_cold")

@@ -20,6 +20,8 @@ from ..domain.messages import Message, encode
 from ..ports import Registry
 from ..runtime.delivery import Consumer, Delivery, Outcome, deliver
 
+KEEP_PUBLISHED = 10_000   # published messages kept for inspection by default
+
 
 @dataclass
 class BusStats:
@@ -36,7 +38,7 @@ class BusStats:
 class InProcessBus:
     def __init__(
         self, *, registry: Registry | None = None, max_attempts: int = 5, duplicate: bool = False,
-        workers: int = 1, progress: Callable[[BusStats], None] | None = None,
+        workers: int = 1, progress: Callable[[BusStats], None] | None = None, keep: int | None = KEEP_PUBLISHED,
     ) -> None:
         self._registry = registry
         self._max_attempts = max_attempts
@@ -50,7 +52,8 @@ class InProcessBus:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.stats = BusStats()
-        self.published: list[Message] = []
+        self.published: list[Message] = []   # the newest `keep` messages (None: all); stats count every one
+        self._keep = keep
 
     def subscribe(self, consumer: Consumer) -> None:
         self._subs[consumer.topic].append(consumer)
@@ -70,6 +73,8 @@ class InProcessBus:
             self.stats.by_topic[topic] += 1
             if message is not None:
                 self.published.append(message)
+                if self._keep is not None and len(self.published) > self._keep + self._keep // 10:
+                    del self.published[:-self._keep]   # trimmed in steps: memory stays flat on long runs
             for consumer in self._subs.get(topic, []):
                 for _ in range(copies):
                     self._queue.append((consumer, Delivery(data, attrs, message_id)))

@@ -159,14 +159,22 @@ class RequestRecord:
     duration_ms: float
 
 
+KEEP_REQUESTS = 20_000   # records kept by default: a long run's memory stays flat; counts() keeps every request
+
+
 @dataclass
 class RequestLog:
     records: list[RequestRecord] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    keep: int | None = KEEP_REQUESTS      # the newest records kept; None keeps all (a test that reads them)
+    routes: Counter[str] = field(default_factory=Counter)   # every request ever, by route
 
     def add(self, record: RequestRecord) -> None:
         with self._lock:
             self.records.append(record)
+            self.routes[record.route] += 1
+            if self.keep is not None and len(self.records) > self.keep + self.keep // 10:
+                del self.records[:-self.keep]   # trimmed in steps, not per request
 
     def snapshot(self) -> list[RequestRecord]:
         with self._lock:
@@ -175,10 +183,12 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self.records.clear()
+            self.routes.clear()
 
     def counts(self) -> Counter[str]:
-        """Requests per route template (e.g. "POST /repos/{owner}/{repo}/git/trees")."""
-        return Counter(r.route for r in self.snapshot())
+        """Requests per route template (e.g. "POST /repos/{owner}/{repo}/git/trees"), all of them."""
+        with self._lock:
+            return Counter(self.routes)
 
     def count(self, method: str | None = None, path: str | None = None, status: int | None = None) -> int:
         return sum(1 for r in self.snapshot()

@@ -67,6 +67,9 @@ def sign(secret: str, body: bytes, digest: str = "sha256") -> str:
     return f"{digest}=" + hmac.new(secret.encode(), body, getattr(hashlib, digest)).hexdigest()
 
 
+KEEP_DELIVERIES = 2_000   # delivery records (with their bodies) kept by default
+
+
 class Dispatcher:
     def __init__(self, default_secret: str | None, timeout: float = 10.0) -> None:
         self._default_secret = default_secret
@@ -75,7 +78,9 @@ class Dispatcher:
         self._queue: queue.Queue[tuple[Hook, WebhookDelivery] | None] = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition()
-        self._records: list[DeliveryRecord] = []
+        self._records: list[DeliveryRecord] = []   # the newest `keep` (bodies are big); None keeps all
+        self.keep: int | None = KEEP_DELIVERIES
+        self.delivered = 0
         self._thread: threading.Thread | None = None
 
     @property
@@ -156,6 +161,9 @@ class Dispatcher:
             record = _deliver(hook, delivery, self._timeout)
             with self._idle:
                 self._records.append(record)
+                self.delivered += 1
+                if self.keep is not None and len(self._records) > self.keep + self.keep // 10:
+                    del self._records[:-self.keep]
                 self._pending -= 1
                 self._idle.notify_all()
 
