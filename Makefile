@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-unit bench lint clean
+.PHONY: setup demo test test-unit bench bench-scale lint clean
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) (first run only)..."
@@ -27,6 +27,9 @@ test-unit: setup
 bench: setup
 	$(BIN)/python bench/merge_bench.py
 	$(BIN)/python bench/real_bench.py
+
+bench-scale: setup
+	$(BIN)/python bench/scale_bench.py $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check shared functions tests
