@@ -42,6 +42,7 @@ from skillfleet.domain.versioning import ReleaseTag, Version
 from skillfleet.handlers.bundles import build_bundle, store_bundle
 from skillfleet.ports import (
     BlobRef,
+    BranchGuard,
     DeadLetter,
     Digest,
     OpenedPullRequest,
@@ -133,6 +134,8 @@ class FakeRegistry:
         self.audits: list[dict[str, Any]] = []
         self.dead_letters: list[DeadLetter] = []
         self.outbox: dict[str, _OutboxRow] = {}      # by key, in insertion order
+        self.ignores: set[tuple[str, str, str | None, int | None]] = set()   # (repo, skill, version, from_major)
+        self.guards: dict[tuple[int, str], BranchGuard] = {}
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._lock = threading.RLock()   # handlers may share one registry between threads
@@ -185,6 +188,7 @@ class FakeRegistry:
     def rollout_candidates(self, skill: str, below: str) -> list[Service]:
         target = Version.parse(below)
         behind = {s.repo for s in self.service_skills(skill=skill) if Version.parse(s.version) < target}
+        behind -= self.ignored_repos(skill, below)
         return [s for s in self.list_services(skill=skill) if s.repo in behind]
 
     def record_release(self, release: Release) -> tuple[Release, bool]:
@@ -426,6 +430,44 @@ class FakeRegistry:
     def record_post_merge_ci(self, repo: str, sha: str, conclusion: str) -> RolloutItem | None:
         return fake_control.record_post_merge_ci(self, repo, sha, conclusion)
 
+    # team commands
+    def add_ignore(self, repo: str, skill: str, *, version: str | None = None, from_major: int | None = None,
+                   actor: str) -> bool:
+        assert (version is None) != (from_major is None)
+        key = (repo, skill, version, from_major)
+        added = key not in self.ignores
+        if added:
+            self.ignores.add(key)
+            self.audit("skill.ignored", repo, {"skill": skill, "version": version, "from_major": from_major,
+                                               "actor": actor})
+        return added
+
+    def ignored_repos(self, skill: str, version: str) -> set[str]:
+        major = Version.parse(version).major
+        return {r for r, s, v, m in self.ignores if s == skill and (v == version or (m is not None and m <= major))}
+
+    def branch_guard(self, release_id: int, repo: str) -> BranchGuard:
+        return self.guards.get((release_id, repo), BranchGuard())
+
+    def record_branch_head(self, release_id: int, repo: str, sha: str) -> None:
+        if (release_id, repo) in self.items:
+            self.guards[(release_id, repo)] = BranchGuard(head_sha=sha)
+
+    def block_branch(self, release_id: int, repo: str, reason: str) -> bool:
+        guard = self.branch_guard(release_id, repo)
+        if (release_id, repo) not in self.items or guard.blocked is not None:
+            return False
+        self.guards[(release_id, repo)] = replace(guard, blocked=reason)
+        self.audit("rollout.blocked", repo, {"release_id": release_id, "reason": reason})
+        return True
+
+    def request_takeover(self, release_id: int, repo: str, token: str) -> None:
+        if (release_id, repo) in self.items:
+            self.guards[(release_id, repo)] = replace(self.branch_guard(release_id, repo), takeover=token)
+
+    def blocked_items(self, release_id: int) -> dict[str, str]:
+        return {repo: g.blocked for (rid, repo), g in self.guards.items() if rid == release_id and g.blocked}
+
     def close(self) -> None:
         pass
 
@@ -578,10 +620,11 @@ class FakeForge:
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,
         files: Mapping[str, str], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+        force: bool = False,
     ) -> OpenedPullRequest:
         r = self._repo(repo)
         self.calls += 1
-        if branch not in r.branches:
+        if branch not in r.branches or force:
             r.branches[branch] = r.branches[base]
         if any(self._tree(repo, branch).get(p) != t for p, t in files.items()):
             self.push(repo, dict(files), commit_message, branch=branch)
@@ -592,7 +635,11 @@ class FakeForge:
             r.pulls[pull.number] = pull
         self.add_labels(repo, pull.number, labels)
         return OpenedPullRequest(number=pull.number, url=pull.url, branch=branch, created=created,
-                                 draft=pull.draft, api_calls=3)
+                                 draft=pull.draft, api_calls=3, head_sha=r.branches[branch])
+
+    def branch_head(self, repo: str, branch: str) -> str | None:
+        self.calls += 1
+        return self._repo(repo).branches.get(branch)
 
     def get_pull(self, repo: str, number: int) -> PullRequestInfo:
         self.calls += 1

@@ -6,7 +6,7 @@ import functools
 import os
 import socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .runtime.delivery import Consumer
 from .runtime.functions import function
@@ -50,9 +50,19 @@ def _pr_links(s: Settings) -> pr_text.Links:
 
 def _record_merge(app: App) -> list[Consumer]:
     from .domain.messages import GitHubEventReceived
-    from .handlers import record_merge
+    from .handlers import record_merge, team_commands
     handle = functools.partial(record_merge.handle, registry=app.registry, forge=app.forge)
-    return [_consumer("record-merge", GitHubEventReceived, handle)]
+    # one push subscription per (function, topic): team commands ride on record-merge's github-events
+    commands = functools.partial(team_commands.handle, registry=app.registry, forge=app.forge, bus=app.bus)
+    return [_consumer("record-merge", GitHubEventReceived, _each(handle, commands))]
+
+
+def _each(*handlers: Callable[[Any], None]) -> Callable[[Any], None]:
+    """One consumer running several idempotent handlers in turn (a retry runs them all again)."""
+    def handle(msg: Any) -> None:
+        for h in handlers:
+            h(msg)
+    return handle
 
 
 def _review_pr(app: App) -> list[Consumer]:

@@ -204,7 +204,34 @@ class ControlStore(Protocol):
         ...
 
 
-class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore, Protocol):
+@dataclass(frozen=True)
+class BranchGuard:
+    """An item's update branch as skillfleet knows it."""
+
+    head_sha: str | None = None    # the head skillfleet last wrote (None: never recorded)
+    blocked: str | None = None     # why skillfleet stopped updating it ("edited by a person")
+    takeover: str | None = None    # a pending `/skills rebase` (its comment id)
+
+
+class TeamStore(Protocol):
+    """Team commands: declined versions and the guard of each update branch."""
+
+    def add_ignore(self, repo: str, skill: str, *, version: str | None = None, from_major: int | None = None,
+                   actor: str) -> bool:
+        """`repo` declines `skill` at `version` or from major `from_major` on; False when known already."""
+        ...
+    def ignored_repos(self, skill: str, version: str) -> set[str]: ...
+    def branch_guard(self, release_id: int, repo: str) -> BranchGuard: ...
+    def record_branch_head(self, release_id: int, repo: str, sha: str) -> None:
+        """skillfleet wrote the branch at `sha` (clears a block and a pending takeover)."""
+        ...
+    def block_branch(self, release_id: int, repo: str, reason: str) -> bool: ...
+    def request_takeover(self, release_id: int, repo: str, token: str) -> None: ...
+    def blocked_items(self, release_id: int) -> dict[str, str]: ...
+
+
+class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore, TeamStore,
+               Protocol):
     """The whole registry. New code should ask for the narrowest store it uses."""
 
 
@@ -244,6 +271,7 @@ class OpenedPullRequest:
     created: bool          # False when an existing PR for the same branch was reused
     draft: bool
     api_calls: int         # GitHub requests this call made
+    head_sha: str = ""     # the branch's head once written (what a person's later commit is told from)
 
 
 @dataclass(frozen=True)
@@ -278,9 +306,14 @@ class Forge(Protocol):
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,
         files: Mapping[str, str], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+        force: bool = False,
     ) -> OpenedPullRequest:
         """One commit with every file (Git Data API, inline content) on `branch`, then the PR.
-        Reuses the branch and PR when they already exist for the same branch; never duplicates."""
+        Reuses the branch and PR when they already exist for the same branch; never duplicates.
+        `force` (a `/skills rebase`): the branch is reset to `base` first, whoever committed on it."""
+        ...
+    def branch_head(self, repo: str, branch: str) -> str | None:
+        """The branch's head commit sha; None when there is no such branch."""
         ...
     def get_pull(self, repo: str, number: int) -> PullRequestInfo: ...
     def comment(self, repo: str, number: int, body: str) -> None: ...

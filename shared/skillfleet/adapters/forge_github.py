@@ -187,6 +187,15 @@ class GitHubForge:
         with self._mapped(repo, f"reading PR #{number}"):
             return _info(self._repo(repo).get_pull(number))
 
+    def branch_head(self, repo: str, branch: str) -> str | None:
+        with self._mapped(repo, f"reading branch {branch}"):
+            try:
+                _, ref = self._client(_owner(repo)).requester.requestJsonAndCheck(
+                    "GET", f"/repos/{repo}/git/ref/heads/{branch}")
+            except UnknownObjectException:
+                return None
+            return str(ref["object"]["sha"])
+
     def last_comment(self, repo: str, number: int, *, by: str | None = None) -> str | None:
         with self._mapped(repo, f"reading comments of #{number}"):
             bodies = [c.body for c in self._repo(repo).get_issue(number).get_comments()
@@ -196,20 +205,22 @@ class GitHubForge:
     # --- writing -------------------------------------------------------------------------
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str, files: Mapping[str, str],
-        commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+        commit_message: str, labels: Sequence[str] = (), draft: bool = False, force: bool = False,
     ) -> OpenedPullRequest:
         start = self.requests_made
         with self._mapped(repo, f"opening the update PR from {branch}", writes=3 + bool(labels)):
             gh = self._repo(repo)
             base_sha = self._heads().pop((repo.lower(), base), None) or gh.get_git_ref(f"heads/{base}").object.sha
-            commit_to_branch(gh, self._client(_owner(repo)).requester, branch, base_sha, files, commit_message)
+            commit_to_branch(gh, self._client(_owner(repo)).requester, branch, base_sha, files, commit_message,
+                             force=force)
             pr, created = _find_or_create_pull(gh, branch, base, title, body, draft)
             wanted = [*labels, LABEL_CONFLICT] if draft and not pr.draft else list(labels)
             missing = [name for name in dict.fromkeys(wanted) if name not in {lb.name for lb in pr.labels}]
             if missing:
                 pr.add_to_labels(*missing)
             return OpenedPullRequest(number=pr.number, url=pr.html_url, branch=branch, created=created,
-                                     draft=bool(pr.draft), api_calls=self.requests_made - start)
+                                     draft=bool(pr.draft), api_calls=self.requests_made - start,
+                                     head_sha=str(pr.head.sha))
 
     def comment(self, repo: str, number: int, body: str) -> None:
         with self._mapped(repo, f"commenting on #{number}", writes=1):

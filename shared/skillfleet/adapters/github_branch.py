@@ -13,15 +13,18 @@ from .github_graphql import BranchMoved, commit_on_branch, read_at
 
 
 def commit_to_branch(gh: Repository, requester: Requester, branch: str, base_sha: str,
-                      files: Mapping[str, str], message: str) -> None:
+                      files: Mapping[str, str], message: str, *, force: bool = False) -> None:
     """The branch at the base, then one commit with every file (createCommitOnBranch). Safe to repeat
-    and to race: an existing branch is settled by `_needs_commit`."""
+    and to race: an existing branch is settled by `_needs_commit`; with `force` (a `/skills rebase`)
+    it is reset to the base whoever committed on it."""
     try:
         gh.create_git_ref(f"refs/heads/{branch}", base_sha)
     except GithubException as exc:
         if exc.status != 422 or "already exists" not in _message(exc):
             raise
-        if not _needs_commit(gh, requester, branch, base_sha, files, message):
+        if force:
+            gh.get_git_ref(f"heads/{branch}").edit(base_sha, force=True)
+        elif not _needs_commit(gh, requester, branch, base_sha, files, message):
             return
     try:
         commit_on_branch(requester, gh.full_name, branch, base_sha, files, message)

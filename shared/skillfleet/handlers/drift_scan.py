@@ -130,8 +130,9 @@ def _remediate(skill: str, entries: list[ServiceSkill], drifted: set[str], *, re
     latest = proposable_release(registry, skill)
     if latest is None or latest.id is None:
         return
-    behind = [e.repo for e in entries
-              if e.repo in drifted and Version.parse(e.version) < Version.parse(latest.version)]
+    declined = registry.ignored_repos(skill, latest.version)   # `/skills ignore` / `ignore-major`
+    behind = [e.repo for e in entries if e.repo in drifted and e.repo not in declined
+              and Version.parse(e.version) < Version.parse(latest.version)]
     for repo in behind:
         item, _ = registry.ensure_rollout_item(latest.id, repo)
         if item.state is RolloutState.REQUESTED:

@@ -1,7 +1,13 @@
-"""generate-pr: bring one service to one release with one PR (3-way merge of managed files)."""
+"""generate-pr: bring one service to one release with one PR (3-way merge of managed files).
+
+An update branch is skillfleet's until a person commits on it: the head skillfleet wrote is recorded,
+and a branch whose head is anything else is left alone (the item shows `blocked: edited by a person`)
+until a `/skills rebase` asks for it back: then it is rewritten once from the default branch as it is now.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from ..domain import pr_text
 from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata, recorded_version
@@ -12,11 +18,18 @@ from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..outbox import flush_outbox
 from ..ports import BlobStore, Bus, Forge, Outgoing, Registry
+from ..runonce import once
 from ..skills.secrets import refuse_secrets
 from .bundles import bundle_for_version, load_bundle
 from .supersede import supersede_open
 
 _WORKABLE = {RolloutState.REQUESTED, RolloutState.FAILED}
+_OPEN = {RolloutState.PR_OPEN, RolloutState.CONFLICT}
+EDITED = "edited by a person"
+
+
+class _Edited(Exception):
+    """A person committed on the update branch: skillfleet leaves it alone."""
 
 
 def handle(
@@ -27,6 +40,13 @@ def handle(
     """`title_template` and `links` (the skills repo on GitHub's web UI, the dashboard) shape the PR text."""
     text = _Text(title_template, links or pr_text.Links(skills_repo=skills_repo))
     item, _ = registry.ensure_rollout_item(msg.release_id, msg.repo, msg.wave)
+    guard = registry.branch_guard(msg.release_id, msg.repo)
+    work = partial(_open_pr, msg, registry=registry, forge=forge, blobs=blobs, bus=bus, skills_repo=skills_repo)
+    if guard.takeover and item.state in _OPEN:
+        # `/skills rebase`: the branch is rewritten once per command, whoever committed on it
+        once(registry, "skills-rebase", f"{msg.release_id}:{msg.repo}:{guard.takeover}",
+             partial(work, replace(text, force=True), None))
+        return
     if item.state not in _WORKABLE:
         # done already (a redelivery or a duplicate); what the first attempt could not publish goes now
         flush_outbox(registry, bus, subject=outbox_subject(msg.release_id, msg.repo))
@@ -34,7 +54,9 @@ def handle(
     if registry.claim_rollout_item(msg.release_id, msg.repo, owner=worker, lease_seconds=lease_seconds) is None:
         raise TransientError(f"{msg.repo}: another worker holds the lease for this update; retry later")
     try:
-        _open_pr(msg, text, registry=registry, forge=forge, blobs=blobs, bus=bus, skills_repo=skills_repo)
+        work(text, guard.head_sha)
+    except _Edited:
+        registry.release_claim(msg.release_id, msg.repo, owner=worker)
     except PermanentError as exc:
         registry.transition(msg.release_id, msg.repo, RolloutState.FAILED, reason=str(exc))
         raise
@@ -47,10 +69,11 @@ def handle(
 class _Text:
     title_template: str
     links: pr_text.Links
+    force: bool = False      # a `/skills rebase`: reset the branch to the default branch first
 
 
 def _open_pr(
-    msg: UpdateRepo, text: _Text, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus, skills_repo: str,
+    msg: UpdateRepo, text: _Text, written: str | None, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus, skills_repo: str,
 ) -> None:
     release = registry.get_release_by_id(msg.release_id)
     service = registry.get_service(msg.repo)
@@ -74,8 +97,19 @@ def _open_pr(
     refuse_secrets(new.manifest, {p: t for p, t in plan.files.items() if p in managed},
                    current={p: t for p, t in current.items() if t is not None}, subject=msg.repo)
     policy = release_policy(release, new.manifest.severity_matrix)
+    _keep_out_if_edited(msg, written, registry=registry, forge=forge)
     _publish_pr(msg, release, service, plan, policy, text, old_version,
                 registry=registry, forge=forge, bus=bus)
+
+
+def _keep_out_if_edited(msg: UpdateRepo, written: str | None, *, registry: Registry, forge: Forge) -> None:
+    """A branch skillfleet wrote before whose head moved since: a person's commit, never overwritten."""
+    if written is None:
+        return
+    head = forge.branch_head(msg.repo, ReleaseTag.parse(f"{msg.skill}-v{msg.version}").branch)
+    if head is not None and head != written:
+        registry.block_branch(msg.release_id, msg.repo, EDITED)
+        raise _Edited(msg.repo)
 
 
 def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: UpdatePlan, policy: Policy,
@@ -87,8 +121,10 @@ def _publish_pr(msg: UpdateRepo, release: Release, service: Service, plan: Updat
     pr = forge.open_update_pr(
         msg.repo, branch=tag.branch, base=service.default_branch, title=title, body=body, files=plan.files,
         commit_message=f"{title}\n\nskillfleet release {release.tag}",
-        labels=pr_text.labels(policy, plan), draft=bool(plan.conflicts),
+        labels=pr_text.labels(policy, plan), draft=bool(plan.conflicts), force=text.force,
     )
+    if pr.head_sha:   # what a person's later commit is told from (recorded before the item moves on)
+        registry.record_branch_head(msg.release_id, msg.repo, pr.head_sha)
     state = RolloutState.CONFLICT if plan.conflicts else RolloutState.PR_OPEN
     opened = PullRequestOpened(
         release_id=msg.release_id, skill=release.skill, version=release.version, repo=msg.repo,

@@ -69,7 +69,8 @@ def open_next(release: Release, items: list[RolloutItem], wave: int, now: dateti
     detail = verdict.model_dump(mode="json") if verdict is not None else {}
     if not registry.open_wave(release.id or 0, wave, at=now, actor=actor, reason=reason, verdict=detail):
         return WaveStep(verdict=verdict)      # another sweep opened it: it publishes
-    waiting = [i for i in items if i.wave == wave and i.state is RolloutState.REQUESTED]
+    declined = registry.ignored_repos(release.skill, release.version)   # `/skills ignore` / `ignore-major`
+    waiting = [i for i in items if i.wave == wave and i.state is RolloutState.REQUESTED and i.repo not in declined]
     _publish(release, waiting, bus)
     return WaveStep(opened=wave, size=len(waiting), verdict=verdict)
 

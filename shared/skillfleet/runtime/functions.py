@@ -30,7 +30,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  (Topic.REPO_UPDATE_REQUESTED,)),
     FunctionSpec("generate-pr", "generate_pr", "topic", (Topic.REPO_UPDATE_REQUESTED,), (Topic.PR_OPENED,)),
     FunctionSpec("review-pr", "review_pr", "topic", (Topic.PR_OPENED, Topic.GITHUB_EVENTS), ()),
-    FunctionSpec("record-merge", "record_merge", "topic", (Topic.GITHUB_EVENTS,), ()),
+    # record-merge also answers team commands: `/skills retry` and `/skills rebase` request an update
+    FunctionSpec("record-merge", "record_merge", "topic", (Topic.GITHUB_EVENTS,), (Topic.REPO_UPDATE_REQUESTED,)),
     FunctionSpec("sla-sweep", "sla_sweep", "topic", (Topic.SLA_SWEEP_REQUESTED,),
                  (Topic.REPO_UPDATE_REQUESTED,)),
     FunctionSpec("drift-scan", "drift_scan", "topic", (Topic.DRIFT_SCAN_REQUESTED,),

@@ -87,8 +87,10 @@ class CatalogStore(RegistryBase):
                 """SELECT s.repo, s.team, s.pilot FROM services s JOIN service_skills k ON k.repo = s.repo
                    WHERE k.skill = %s AND NOT s.opted_out
                      AND string_to_array(k.version, '.')::int[] < string_to_array(%s, '.')::int[]
+                     AND NOT EXISTS (SELECT 1 FROM skill_ignores g WHERE g.repo = s.repo AND g.skill = k.skill
+                                     AND (g.version = %s OR g.from_major <= split_part(%s, '.', 1)::int))
                    ORDER BY s.repo""",
-                (skill, below))
+                (skill, below, below, below))
             found = cur.fetchall()
         return [Service(repo=repo, team=team, pilot=pilot)
                 for repo, team, pilot in found]

@@ -15,12 +15,14 @@ from .adoption import AdoptionStore
 from .catalog import CatalogStore
 from .control import ControlStore
 from .database import open_database
+from .ignores import IgnoreStore
 from .ops import OpsStore
 from .outbox import OutboxStore
 from .rollout import RolloutStore
 
 
-class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore):
+class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore,
+                       IgnoreStore):
     def __repr__(self) -> str:
         return f"PostgresRegistry({self._db.where})"
 
