@@ -22,8 +22,9 @@ def commit_to_branch(gh: Repository, requester: Requester, branch: str, base_sha
     except GithubException as exc:
         if exc.status != 422 or "already exists" not in _message(exc):
             raise
-        if force:
-            gh.get_git_ref(f"heads/{branch}").edit(base_sha, force=True)
+        if force:   # the refs (plural) route; a lazy GitRef would PATCH the singular one
+            requester.requestJsonAndCheck("PATCH", f"/repos/{gh.full_name}/git/refs/heads/{branch}",
+                                          input={"sha": base_sha, "force": True})
         elif not _needs_commit(gh, requester, branch, base_sha, files, message):
             return
     try:

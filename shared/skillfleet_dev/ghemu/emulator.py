@@ -282,6 +282,10 @@ class GitHubEmulator:
         repo = self.hub.repo_by_name(full_name)
         ops_pulls.reopen_pull(self.hub, repo, repo.pull(number), actor=as_user)
 
+    def add_collaborator(self, full_name: str, login: str, association: str = "COLLABORATOR") -> None:
+        """`login` writes to the repo: its comments carry this author_association (else CONTRIBUTOR)."""
+        self.hub.repo_by_name(full_name).associations[login.lower()] = association
+
     def comment(self, full_name: str, number: int, as_user: str, body: str) -> int:
         repo = self.hub.repo_by_name(full_name)
         return ops_reviews.add_comment(self.hub, repo, repo.pull(number), as_user, body).id

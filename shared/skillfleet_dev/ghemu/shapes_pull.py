@@ -88,7 +88,8 @@ def comment(s: Shapes, repo: Repo, pr: Pull, c: Comment) -> Json:
             "html_url": f"{s.web}/{repo.full_name}/pull/{pr.number}#issuecomment-{c.id}",
             "issue_url": f"{api}/issues/{pr.number}", "id": c.id, "node_id": node_id("IssueComment", c.id),
             "user": s.user(c.user), "created_at": c.created_at, "updated_at": c.updated_at,
-            "author_association": "CONTRIBUTOR", "body": c.body, "performed_via_github_app": None}
+            "author_association": repo.associations.get(c.user.lower(), "CONTRIBUTOR"), "body": c.body,
+            "performed_via_github_app": None}
 
 
 def review(s: Shapes, repo: Repo, pr: Pull, r: Review, *, webhook: bool = False) -> Json:

@@ -176,6 +176,8 @@ class Repo:
     labels: dict[str, Label] = field(default_factory=dict)  # lower-case name -> label
     pulls: dict[int, Pull] = field(default_factory=dict)
     next_number: int = 1
+    # login (lower case) -> author_association on comments (GitHub: OWNER, MEMBER, COLLABORATOR, ...)
+    associations: dict[str, str] = field(default_factory=dict)
     # emulated CI on every branch push: None (no CI: no suites), pass, fail, pending or slow
     ci: str | None = None
     ci_delay: float | None = None      # slow: seconds until the suite completes (None: on advance only)
