@@ -5,6 +5,7 @@ after a bot's comment records "closed without a comment"."""
 from __future__ import annotations
 
 import pytest
+from skillfleet.cli.main import main
 from skillfleet.domain.model import RolloutState
 from skillfleet.handlers.generate_pr import EDITED
 from skillfleet_dev.demo import world
@@ -25,7 +26,7 @@ def settle(w: World) -> None:
     w.bus.drain()
 
 
-def test_a_persons_commit_is_kept_until_rebase_then_ignore_and_a_silent_close(w: World) -> None:
+def test_a_persons_commit_is_kept_until_rebase_then_ignore_and_a_silent_close(w: World, settings, capsys) -> None:
     w.release()
     settle(w)
     first, second = (s.repo for s in w.services)
@@ -37,6 +38,11 @@ def test_a_persons_commit_is_kept_until_rebase_then_ignore_and_a_silent_close(w:
     settle(w)
     rel = w.registry.get_release(world.SKILL, "2.1.0")
     assert w.registry.blocked_items(rel.id) == {first: EDITED}
+    for argv in (["status", world.SKILL, "--repos"], ["rollout", "status", f"{world.SKILL}-v2.1.0"]):
+        assert main(argv, settings=settings) == 0
+        lines = capsys.readouterr().out.splitlines()
+        blocked = [line for line in lines if "blocked: edited by a person" in line]
+        assert len(blocked) == 1 and first in blocked[0], (argv, lines)
     w.gh.comment(first, pr["number"], "erin", "/skills rebase")          # no write access: refused
     settle(w)
     assert w.gh.branches(first)[TAG_BRANCH] == theirs

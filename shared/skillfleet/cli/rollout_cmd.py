@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         cmd.set_defaults(func=func)
 
 
-def render(view: rollout_ops.RolloutView) -> str:
-    """The text of `rollout status` (the demo prints it too)."""
+def render(view: rollout_ops.RolloutView, blocked: Mapping[str, str] | None = None) -> str:
+    """The text of `rollout status` (the demo prints it too); `blocked`: repo -> why its branch is left alone."""
     r, c = view.release, view.control
     lines = [f"{r.skill} v{r.version} ({r.severity.value}, {view.policy.rollout.value}): {c.phase.value}"
              + (f": {c.reason}" if c.reason else "")]
@@ -48,7 +48,8 @@ def render(view: rollout_ops.RolloutView) -> str:
                      + (f": {'; '.join(w.verdict.reasons)}" if w.verdict.reasons else ""))
         for i in w.items:
             pr = f"#{i.pr_number}" if i.pr_number else "-"
-            lines.append(f"    {i.repo:<36}{i.state.value:<12}{pr:<7}{_age(view.now, i.updated_at)}")
+            lines.append(f"    {i.repo:<36}{i.state.value:<12}{pr:<7}{_age(view.now, i.updated_at)}"
+                         + (f"  blocked: {blocked[i.repo]}" if blocked and i.repo in blocked else ""))
     return "\n".join(lines)
 
 
@@ -85,7 +86,8 @@ def _status(args: argparse.Namespace) -> int:
     app = bootstrap(args.settings())
     view = rollout_ops.status(rollout_ops.find_release(app.registry, args.tag), registry=app.registry,
                               blobs=app.blobs, now=datetime.now(UTC))
-    print(json.dumps(as_json(view), indent=2) if args.json else render(view))
+    blocked = app.registry.blocked_items(view.release.id or 0)
+    print(json.dumps(as_json(view), indent=2) if args.json else render(view, blocked))
     return 0
 
 

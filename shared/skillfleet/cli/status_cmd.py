@@ -67,8 +67,9 @@ def _repos(registry: Registry, release: Release, args: argparse.Namespace) -> in
         print_json([r.model_dump(mode="json") for r in rows])
         return 0
     print(f"{release.skill} v{release.version}: {len(rows)} repositories")
+    blocked = registry.blocked_items(release.id or 0)   # branches skillfleet no longer updates
     for r in rows:
-        print(_line(r))
+        print(_line(r) + (f"  blocked: {blocked[r.repo]}" if r.repo in blocked else ""))
     return 0
 
 
