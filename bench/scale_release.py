@@ -50,6 +50,7 @@ def child(n: int, root: Path, *, profile: bool) -> int:
     registry = _fresh_registry(root, settings, f"scale_release_{n}")
     with GitHubEmulator(work / "github", token=TOKEN) as gh:
         gh.disable_rate_limits()
+        gh.add_hook(lambda delivery: None)   # webhooks are sent (and their records kept) as on a live run
         s = settings.model_copy(update={"github_url": f"{gh.url}/api/v3", "skills_repo": world.SKILLS_REPO})
         chain = local(s, registry=registry, blobs=LocalBlobStore(work / "blobs"),
                       forge=GitHubForge(f"{gh.url}/api/v3", TOKEN, throttle=False))

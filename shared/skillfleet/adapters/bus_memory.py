@@ -20,7 +20,7 @@ from ..domain.messages import Message, encode
 from ..ports import Registry
 from ..runtime.delivery import Consumer, Delivery, Outcome, deliver
 
-KEEP_PUBLISHED = 10_000   # published messages kept for inspection by default
+KEEP_PUBLISHED = 5_000   # published messages kept for inspection by default
 
 
 @dataclass

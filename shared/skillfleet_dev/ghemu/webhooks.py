@@ -67,7 +67,7 @@ def sign(secret: str, body: bytes, digest: str = "sha256") -> str:
     return f"{digest}=" + hmac.new(secret.encode(), body, getattr(hashlib, digest)).hexdigest()
 
 
-KEEP_DELIVERIES = 2_000   # delivery records (with their bodies) kept by default
+KEEP_DELIVERIES = 500   # delivery records (with their bodies) kept by default
 
 
 class Dispatcher:
