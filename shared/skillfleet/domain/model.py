@@ -125,7 +125,6 @@ class RolloutItem(Frozen):
     merge_sha: str | None = None        # the merge commit on the default branch
     ci_conclusion: str | None = None    # the post-merge check suite's conclusion on that commit
     pr_opened_at: datetime | None = None   # when its PR was first recorded: the start of its merge SLA
-    pr_opened_at: datetime | None = None   # when its PR was first recorded: the start of its merge SLA
 
 
 class AdoptionRow(Frozen):
