@@ -77,9 +77,9 @@ def fleet_section(*, baseline: bool) -> None:
 def _forget(conn: object, version: str) -> None:
     import scale_db
     cur = conn.cursor()  # type: ignore[attr-defined]
-    cur.execute("""DELETE FROM rollout_items WHERE release_id IN
-                   (SELECT id FROM skill_releases WHERE skill = %s AND version = %s)""",
-                (scale_db.FANOUT_SKILL, version))
+    for sql in ("DELETE FROM rollout_items WHERE release_id = %s", "DELETE FROM outbox WHERE subject = 'fan-out:' || %s"):
+        cur.execute(f"{sql.replace('%s', '(SELECT id FROM skill_releases WHERE skill = %s AND version = %s)')}",
+                    (scale_db.FANOUT_SKILL, version))
 
 
 def table(title: str, rows: list[tuple[str, ...]]) -> None:
