@@ -7,7 +7,7 @@ are superseded at fan-out, so an older rollout's later wave cannot open one.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..domain.model import Release, RolloutState
 from ..domain.versioning import ReleaseTag
@@ -28,12 +28,12 @@ def older_releases(registry: Registry, release: Release) -> Iterator[Release]:
         previous, seen = older.previous_version, seen + 1
 
 
-def supersede_waiting(registry: Registry, release: Release, repos: list[str]) -> int:
+def supersede_waiting(registry: Registry, release: Release, repos: Iterable[str]) -> int:
     """Older items of these repos still waiting for their PR become `superseded`."""
-    count = 0
+    count, wanted = 0, set(repos)   # a set: fan-out passes up to the whole fleet
     for older in older_releases(registry, release):
         for item in registry.list_rollout_items(older.id or 0):
-            if item.repo in repos and item.state in _WAITING:
+            if item.repo in wanted and item.state in _WAITING:
                 registry.transition(item.release_id, item.repo, RolloutState.SUPERSEDED,
                                     reason=f"superseded by {release.tag} before its PR was opened")
                 count += 1
