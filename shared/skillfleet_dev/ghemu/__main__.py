@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .emulator import GitHubEmulator
+from .persist import PersistentEmulator
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,10 +27,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-rate-limits", action="store_true", help="disable primary and secondary limits")
     parser.add_argument("--lazy-mergeable", action="store_true",
                         help="GitHub's lazy PR mergeable: null on the first GET after the PR or its branches moved")
+    parser.add_argument("--persist", action="store_true",
+                        help="keep PRs, reviews, comments and labels in ROOT/ghemu-state.json and reopen them on start")
     args = parser.parse_args(argv)
 
-    emu = GitHubEmulator(args.root, args.token, args.webhook_secret, bot_login=args.bot_login, port=args.port,
-                         lazy_mergeable=args.lazy_mergeable)
+    kind = PersistentEmulator if args.persist else GitHubEmulator
+    emu = kind(args.root, args.token, args.webhook_secret, bot_login=args.bot_login, port=args.port,
+         lazy_mergeable=args.lazy_mergeable)
     if args.no_rate_limits:
         emu.disable_rate_limits()
     for url in args.hook:

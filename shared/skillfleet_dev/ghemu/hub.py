@@ -31,6 +31,7 @@ class Hub:
         self.lazy_mergeable = False   # GitHub's lazy `mergeable` (null on the first GET), opt-in
         self.timers: list[threading.Timer] = []   # slow CI completions still to come
         self.apps = Apps()   # GitHub Apps, their installations and installation tokens
+        self.writes = 0      # events emitted so far: the persist Saver saves when it moves
         self.user(bot_login, "Bot" if bot_login.endswith("[bot]") else "User")
 
     # --- identities ----------------------------------------------------------------------
@@ -93,6 +94,7 @@ class Hub:
     # --- events --------------------------------------------------------------------------
     def emit(self, event: str, repo: Repo, actor: str, payload: Callable[[], dict[str, Any]]) -> None:
         """Queue a webhook; the payload is only built when a hook listens."""
+        self.writes += 1
         if not self.dispatcher.active:
             return
         body = payload()
