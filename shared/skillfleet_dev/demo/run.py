@@ -28,13 +28,13 @@ from skillfleet.handlers.bundles import build_bundle
 from skillfleet.ports import Forge, Registry
 from skillfleet.runtime.settings import Settings
 
-from . import waves, where, world
+from . import serve, waves, where, world
 from .webhook_server import WebhookServer
 
 if TYPE_CHECKING:
     from ..ghemu import GitHubEmulator
 
-TOKEN = "ghp_demo_token_not_a_secret"
+TOKEN = serve.TOKEN
 WEBHOOK_SECRET = "demo-webhook-secret"
 
 
@@ -68,7 +68,7 @@ class Progress:
 
 
 def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[[str], None] = print) -> DemoResult:
-    from ..ghemu import GitHubEmulator  # imported here: the emulator is only for local runs
+    from ..ghemu.persist import PersistentEmulator  # imported here: the emulator is only for local runs
     t0 = time.monotonic()
     progress = Progress(out)
     root = (settings.state_dir / "demo").resolve()
@@ -81,7 +81,8 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     settings = where.choose(settings)
     registry = fresh_registry(settings)
     where.mark(registry)
-    with GitHubEmulator(root / "github", token=TOKEN, webhook_secret=WEBHOOK_SECRET) as gh:
+    # persistent: its PRs stay readable after the demo (`skillfleet demo --serve`)
+    with PersistentEmulator(root / "github", token=TOKEN, webhook_secret=WEBHOOK_SECRET) as gh:
         # GitHub's 80 writes/min would stretch 50 PRs over ~4 minutes; the demo shows the logic, not
         # the wait (the forge adapter's handling of 403 + retry-after is tested separately)
         gh.disable_rate_limits()
@@ -92,7 +93,7 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
         chain = local(demo_settings, registry=registry, blobs=LocalBlobStore(root / "blobs"), forge=_forge(gh.url))
         app, bus = chain.app, chain.bus
         with WebhookServer(chain.webhook) as hooks:
-            gh.add_hook(hooks.url, WEBHOOK_SECRET)
+            hook = gh.add_hook(hooks.url, WEBHOOK_SECRET)
             for svc in seed_world(gh, app, services, progress)[:waves.PILOTS]:
                 registry.set_service_pilot(svc.repo, True)
             progress.step(f"{waves.PILOTS} services are marked as pilots (skillfleet services pilot REPO...)")
@@ -101,6 +102,7 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
             status = waves.staged(gh, app, bus, progress.step,
                                   lambda items: _play_teams(gh, bus, progress, rng, items))
             _tally(app, bus, result)
+            gh.remove_hook(hook)   # its receiver ends with the demo: the saved world keeps no dead hook
         adoption = registry.adoption(world.SKILL, "2.1.0")
         release = registry.get_release(world.SKILL, "2.1.0")
     result.seconds = time.monotonic() - t0
@@ -121,7 +123,7 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     out(f"Demo took {result.seconds:.1f}s. State: {root} (registry: embedded PostgreSQL in "
         f"{settings.state_dir.resolve() / 'pg'}, database {settings.db_name}). Re-run: starts clean.")
     out("")
-    for line in where.closing_lines(settings, f"{world.SKILL}-v2.1.0", world.SKILL):
+    for line in [*where.closing_lines(settings, f"{world.SKILL}-v2.1.0", world.SKILL), *serve.reopen_lines()]:
         out(line)
     return result
 

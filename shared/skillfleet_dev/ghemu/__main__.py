@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     kind = PersistentEmulator if args.persist else GitHubEmulator
     emu = kind(args.root, args.token, args.webhook_secret, bot_login=args.bot_login, port=args.port,
-         lazy_mergeable=args.lazy_mergeable)
+               lazy_mergeable=args.lazy_mergeable)
     if args.no_rate_limits:
         emu.disable_rate_limits()
     for url in args.hook:
