@@ -546,7 +546,7 @@ class FakeForge:
         repo.branches[default_branch] = self._commit(repo, None, dict(files), "initial commit")
         return repo
 
-    def push(self, name: str, files: Mapping[str, str | None], message: str, *, branch: str | None = None) -> str:
+    def push(self, name: str, files: Mapping[str, str | bytes | None], message: str, *, branch: str | None = None) -> str:
         """A commit on `branch` (default branch when None) changing `files` (None deletes)."""
         repo = self.repos[name]
         branch = branch or repo.default_branch
@@ -584,13 +584,22 @@ class FakeForge:
         return self._repo(repo).default_branch
 
     def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
+        found = self.read_contents(repo, paths, ref)
+        binary = [p for p, t in found.items() if isinstance(t, bytes)]
+        if binary:   # as GitHub's adapter: text only here
+            raise PermanentError(f"{repo}: {binary[0]} is a binary file; skillfleet manages text files only")
+        return {p: t for p, t in found.items() if not isinstance(t, bytes)}
+
+    def read_contents(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | bytes | None]:
+        """Files pushed as bytes (a binary file) come back as bytes."""
         self.calls += 1
         tree = self._tree(repo, ref)
         return {p: tree.get(p) for p in paths}
 
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
         self.calls += 1
-        return {p.removeprefix(prefix): t.encode() for p, t in self._tree(repo, ref).items() if p.startswith(prefix)}
+        return {p.removeprefix(prefix): t if isinstance(t, bytes) else t.encode()
+                for p, t in self._tree(repo, ref).items() if p.startswith(prefix)}
 
     def resolve_ref(self, repo: str, ref: str) -> str:
         r = self._repo(repo)
@@ -619,7 +628,7 @@ class FakeForge:
 
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,
-        files: Mapping[str, str], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+        files: Mapping[str, str | bytes], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
         force: bool = False,
     ) -> OpenedPullRequest:
         r = self._repo(repo)
@@ -699,7 +708,8 @@ class FakeForge:
         return r.commits[self.resolve_ref(repo, ref or r.default_branch)]
 
     def _commit(self, repo: FakeRepo, parent: str | None, tree: dict[str, str], message: str) -> str:
-        digest = hashlib.sha1(json.dumps([parent, sorted(tree.items()), message, len(repo.commits)]).encode())
+        digest = hashlib.sha1(json.dumps([parent, sorted(tree.items()), message, len(repo.commits)],
+                                         default=lambda b: b.hex()).encode())   # bytes: a binary file
         sha = digest.hexdigest()
         repo.commits[sha], repo.messages[sha], repo.parents[sha] = tree, [message], parent
         return sha
@@ -918,3 +928,22 @@ class FakeReviewer:
     def enable_auto_merge(self, repo: str, number: int, sha: str) -> bool:
         self.auto_merge.add((repo, number))
         return True
+
+
+def tiny_png(color: tuple[int, int, int] = (200, 30, 30), size: int = 4) -> bytes:
+    """A real PNG (signature, IHDR, IDAT, IEND; not UTF-8): the binary file a skill may ship."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + bytes(color) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def with_binary_file(skill_files: dict[str, Any], png: bytes, destination: str = "docs/logo.png") -> dict[str, Any]:
+    """A skill's files plus a `strategy: replace` PNG at files/logo.png written to `destination`."""
+    md = f"{world.SKILL}/SKILL.md"
+    entry = f"files:\n  - source: files/logo.png\n    destination: {destination}\n    strategy: replace\n"
+    return {**skill_files, md: skill_files[md].replace("files:\n", entry, 1), f"{world.SKILL}/files/logo.png": png}

@@ -293,6 +293,10 @@ class Forge(Protocol):
     def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
         """Text of each path at ref (default branch when None); None for a missing file."""
         ...
+    def read_contents(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | bytes | None]:
+        """As read_files, but a binary file comes back as its bytes (read_files refuses it): what
+        generate-pr reads, as a `strategy: replace` file may be an image or an archive."""
+        ...
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
         """Every file under prefix at ref, path relative to prefix (a skill folder at a tag)."""
         ...
@@ -305,7 +309,7 @@ class Forge(Protocol):
         ...
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,
-        files: Mapping[str, str], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
+        files: Mapping[str, str | bytes], commit_message: str, labels: Sequence[str] = (), draft: bool = False,
         force: bool = False,
     ) -> OpenedPullRequest:
         """One commit with every file (Git Data API, inline content) on `branch`, then the PR.

@@ -28,7 +28,7 @@ from .github_branch import commit_to_branch
 from .github_budget import WriteBudget
 from .github_errors import mapped
 from .github_errors import message as _message
-from .github_graphql import TRUNCATED, read_at
+from .github_graphql import TRUNCATED, Binary, read_at
 from .github_limits import heed, heed_remaining, spend
 
 NO_DRAFT_TITLE = "[conflicts: do not merge] "
@@ -151,13 +151,26 @@ class GitHubForge:
     def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
         """One GraphQL query for every file and the head they were read at (remembered by this thread:
         the update PR is then committed on exactly what was read, without asking for the head again)."""
+        return {p: c for p, c in self._read(repo, paths, ref, binary=False).items() if not isinstance(c, bytes)}
+
+    def read_contents(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | bytes | None]:
+        """As read_files; a binary file's bytes come from its blob (one more request per binary file)."""
+        return self._read(repo, paths, ref, binary=True)
+
+    def _read(self, repo: str, paths: Sequence[str], ref: str | None, *, binary: bool) -> dict[str, str | bytes | None]:
         with self._mapped(repo, f"reading {len(paths)} file(s)"):
-            head, found = read_at(self._client(_owner(repo)).requester, repo, ref, paths)
+            head, found = read_at(self._client(_owner(repo)).requester, repo, ref, paths, binary=binary)
             self._heads()[(repo.lower(), ref)] = head
-            for path in [p for p, text in found.items() if text == TRUNCATED]:   # rare: a very large file
-                blob = self._repo(repo).get_contents(path, ref=head)
-                found[path] = blob.decoded_content.decode("utf-8") if not isinstance(blob, list) else None
-            return found
+            out: dict[str, str | bytes | None] = {}
+            for path, text in found.items():
+                if isinstance(text, Binary):
+                    out[path] = base64.b64decode(str(self._repo(repo).get_git_blob(text.oid).content))
+                elif text == TRUNCATED:   # rare: a very large file
+                    blob = self._repo(repo).get_contents(path, ref=head)
+                    out[path] = blob.decoded_content.decode("utf-8") if not isinstance(blob, list) else None
+                else:
+                    out[path] = text
+            return out
 
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
         with self._mapped(repo, f"reading {prefix or '/'} at {ref}"):
@@ -204,7 +217,7 @@ class GitHubForge:
 
     # --- writing -------------------------------------------------------------------------
     def open_update_pr(
-        self, repo: str, *, branch: str, base: str, title: str, body: str, files: Mapping[str, str],
+        self, repo: str, *, branch: str, base: str, title: str, body: str, files: Mapping[str, str | bytes],
         commit_message: str, labels: Sequence[str] = (), draft: bool = False, force: bool = False,
     ) -> OpenedPullRequest:
         start = self.requests_made

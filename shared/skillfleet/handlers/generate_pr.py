@@ -81,7 +81,7 @@ def _open_pr(
         raise PermanentError(f"release {msg.release_id} or service {msg.repo} is not in the registry")
     new = load_bundle(release, blobs)
     paths = [f.destination for f in new.manifest.files] + [METADATA_PATH]
-    current = forge.read_files(msg.repo, paths, ref=service.default_branch)
+    current = forge.read_contents(msg.repo, paths, ref=service.default_branch)   # bytes for a binary file
     metadata_text = current.pop(METADATA_PATH)
     old_version = recorded_version(read_metadata(metadata_text), release.skill)
     old = (bundle_for_version(release.skill, old_version, registry=registry, blobs=blobs, forge=forge,
