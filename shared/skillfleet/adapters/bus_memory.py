@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from ..domain.at_rest import at_rest
 from ..domain.messages import Message, encode
 from ..ports import Registry
 from ..runtime.delivery import Consumer, Delivery, Outcome, deliver
@@ -148,8 +149,9 @@ class InProcessBus:
 
     def _dead_letter(self, consumer: Consumer, delivery: Delivery) -> None:
         if self._registry is not None:
+            data, attributes = at_rest(delivery.data, delivery.attributes)   # never a token at rest
             self._registry.add_dead_letter(
-                consumer.name, delivery.attributes.get("type", "?"), delivery.data,
-                dict(delivery.attributes), f"gave up after {delivery.attempt} attempts",
+                consumer.name, delivery.attributes.get("type", "?"), data,
+                attributes, f"gave up after {delivery.attempt} attempts",
                 delivery.attempt,
             )

@@ -2,7 +2,8 @@
 registry, so the registry is the one durable, listable, replayable store.
 
 Each message is stored first and acked after, so a crash in between stores it at most once
-more; the Pub/Sub message id (kept as an attribute) makes the repeat a no-op.
+more; the Pub/Sub message id (kept as an attribute) makes the repeat a no-op. What is stored has
+passed through `at_rest`: a tag event's OIDC token is replaced by its claims, never kept in clear.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.at_rest import at_rest
 from ..ports import Registry
 from .bus_pubsub import _insecure_channel, subscription_path
 
@@ -76,11 +78,11 @@ class PubSubDeadLetters:
         msg = received.message
         if msg.message_id in known:
             return False
-        attrs = {**dict(msg.attributes), MESSAGE_ID_ATTR: msg.message_id}
+        data, attrs = at_rest(bytes(msg.data), {**dict(msg.attributes), MESSAGE_ID_ATTR: msg.message_id})
         source = attrs.get(f"{DLQ_ATTR_PREFIX}SourceSubscription", "?")
         attempts = int(attrs.get(f"{DLQ_ATTR_PREFIX}SourceDeliveryCount", "0") or 0)
         registry.add_dead_letter(
-            source, attrs.get("type", "?"), bytes(msg.data), attrs,
+            source, attrs.get("type", "?"), data, attrs,
             f"gave up after {attempts} deliveries; the function log says why",
             attempts,
         )
