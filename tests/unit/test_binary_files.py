@@ -73,3 +73,22 @@ def test_read_files_still_refuses_a_binary_file_read_contents_gives_its_bytes() 
     assert fleet.forge.read_contents(repo, ["docs/logo.png"])["docs/logo.png"] == PNG
     with pytest.raises(PermanentError, match="binary"):
         fleet.forge.read_files(repo, ["docs/logo.png"])
+
+
+def test_drift_scan_compares_a_binary_replace_file_by_its_bytes() -> None:
+    from skillfleet.domain.messages import ScanDrift
+    from skillfleet.handlers import drift_scan
+
+    fleet = Fleet(services=1)
+    release = release_with_png(fleet)
+    repo = fleet.services[0].repo
+    fleet.run(generate_pr.handle, update(release, repo))
+    [pr] = fleet.forge.pulls(repo)
+    assert fleet.forge.merge_pull(repo, pr.number)
+    fleet.registry.set_service_skill(repo, Fleet.SKILL, release.version)
+    fleet.run(drift_scan.handle, ScanDrift(requested_at=fleet.clock(), skill=Fleet.SKILL))
+    assert not any("logo.png" in line for d in fleet.notifier.digests for line in d.lines)
+    fleet.forge.push(repo, {"docs/logo.png": tiny_png((0, 0, 255))}, "our own logo")
+    fleet.run(drift_scan.handle, ScanDrift(requested_at=fleet.clock(), skill=Fleet.SKILL))
+    lines = [line for d in fleet.notifier.digests for line in d.lines]
+    assert any(line.startswith(f"{repo}: docs/logo.png: ") and "content differs" in line for line in lines)

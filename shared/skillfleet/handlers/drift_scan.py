@@ -23,6 +23,7 @@ from ..domain.merge.drift import file_drift
 from ..domain.messages import ScanDrift, UpdateRepo
 from ..domain.model import Release, RolloutState, Service, ServiceSkill
 from ..domain.skill.bundle import Bundle
+from ..domain.skill.manifest import ManagedFile
 from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from ..runonce import once
@@ -93,12 +94,25 @@ def _scan_repo(service: Service, entry: ServiceSkill, bundle: Callable[[str], Bu
     if recorded is None:
         return [*out, Finding(repo, METADATA_PATH, (f"no bundle of {entry.skill} v{version} to compare with",))]
     specs = recorded.manifest.files
-    current = forge.read_files(repo, [f.destination for f in specs], ref=ref)
+    current = forge.read_contents(repo, [f.destination for f in specs], ref=ref)   # bytes for a binary file
     for spec in specs:
-        paths = file_drift(render(recorded.text(spec.source), service), current.get(spec.destination), spec)
+        paths = _drift(recorded, spec, current.get(spec.destination), service)
         if paths:
             out.append(Finding(repo, spec.destination, tuple(paths)))
     return out
+
+
+def _drift(recorded: Bundle, spec: ManagedFile, ours: str | bytes | None, service: Service) -> list[str]:
+    """Structural drift of a text file; a binary `strategy: replace` file drifts when its bytes differ."""
+    theirs = recorded.content(spec.source)
+    try:
+        text = theirs.decode("utf-8")
+    except UnicodeDecodeError:
+        have = ours.encode("utf-8") if isinstance(ours, str) else ours
+        return [] if have == theirs else ["missing" if ours is None else "content differs from the release"]
+    if isinstance(ours, bytes):
+        return ["a binary file where the skill manages text"]
+    return file_drift(render(text, service), ours, spec)
 
 
 def _report(msg: ScanDrift, skill: str, scanned: int, findings: list[Finding], *, registry: Registry,

@@ -62,7 +62,7 @@ def _revert(item: RolloutItem, release: Release, yanked: Bundle, previous: Bundl
     if service is None:
         return None
     paths = sorted({f.destination for f in (*yanked.manifest.files, *previous.manifest.files)} | {METADATA_PATH})
-    current = forge.read_files(item.repo, paths, ref=service.default_branch)
+    current = forge.read_contents(item.repo, paths, ref=service.default_branch)   # bytes for a binary file
     metadata_text = current.pop(METADATA_PATH)
     if recorded_version(read_metadata(metadata_text), release.skill) != release.version:
         return None   # the service moved on (a newer release or its own change): leave it alone
