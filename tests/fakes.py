@@ -646,6 +646,9 @@ class FakeForge:
         return OpenedPullRequest(number=pull.number, url=pull.url, branch=branch, created=created,
                                  draft=pull.draft, api_calls=3, head_sha=r.branches[branch])
 
+    def reserve_writes(self, repo: str, n: int) -> None:
+        """No write budget in memory: nothing to take."""
+
     def branch_head(self, repo: str, branch: str) -> str | None:
         self.calls += 1
         return self._repo(repo).branches.get(branch)

@@ -288,6 +288,9 @@ class PullRequestInfo:
     mergeable: bool | None = None
 
 
+UPDATE_PR_WRITES = 4   # open_update_pr's content-creating requests: branch, commit, PR, labels
+
+
 class Forge(Protocol):
     def default_branch(self, repo: str) -> str: ...
     def read_files(self, repo: str, paths: Sequence[str], ref: str | None = None) -> dict[str, str | None]:
@@ -318,6 +321,11 @@ class Forge(Protocol):
         ...
     def branch_head(self, repo: str, branch: str) -> str | None:
         """The branch's head commit sha; None when there is no such branch."""
+        ...
+    def reserve_writes(self, repo: str, n: int) -> None:
+        """Take the write budget of the next `n` writes on `repo` before reading anything for them: raises
+        `Deferred` (runtime.delivery) when the budget returns later, so a deferred update costs no request.
+        The next write operation on `repo` in this thread spends the reservation instead of taking anew."""
         ...
     def get_pull(self, repo: str, number: int) -> PullRequestInfo: ...
     def comment(self, repo: str, number: int, body: str) -> None: ...

@@ -25,9 +25,10 @@ from ..domain.labels import LABEL_CONFLICT
 from ..ports import OpenedPullRequest, PullRequestInfo
 from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
 from .github_branch import commit_to_branch
-from .github_budget import WriteBudget
+from .github_budget import Limits, Reservations, WriteBudget
 from .github_errors import mapped
 from .github_errors import message as _message
+from .github_folder import read_folder
 from .github_graphql import TRUNCATED, Binary, read_at
 from .github_limits import heed, heed_remaining, spend
 
@@ -73,6 +74,7 @@ class GitHubForge:
                  timeout: int = 15, app: AppCredentials | None = None, budget: WriteBudget | None = None) -> None:
         self._base_url = base_url.rstrip("/")
         self._budget = budget
+        self._held = Reservations(getattr(budget, "limits", Limits()).margin_s)
         self._installations = Installations(self._base_url, app, timeout=timeout) if app else None
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
         self._spacing = (seconds_between_requests, seconds_between_writes) if throttle else (0.0, 0.0)
@@ -173,12 +175,8 @@ class GitHubForge:
             return out
 
     def read_tree(self, repo: str, ref: str, prefix: str = "") -> dict[str, bytes]:
-        with self._mapped(repo, f"reading {prefix or '/'} at {ref}"):
-            gh = self._repo(repo)
-            base = prefix.strip("/") + "/" if prefix.strip("/") else ""
-            tree = gh.get_git_tree(ref, recursive=True)
-            return {e.path[len(base):]: _blob_bytes(gh, e.sha)
-                    for e in tree.tree if e.type == "blob" and e.path.startswith(base)}
+        with self._mapped(repo, f"reading {prefix or '/'} at {ref}"):   # one GraphQL query (github_folder)
+            return read_folder(self._client(_owner(repo)).requester, repo, ref, prefix)
 
     def resolve_ref(self, repo: str, ref: str) -> str:
         with self._mapped(repo, f"resolving {ref}"):
@@ -216,12 +214,18 @@ class GitHubForge:
             return bodies[-1] if bodies else None
 
     # --- writing -------------------------------------------------------------------------
+    def reserve_writes(self, repo: str, n: int) -> None:   # taken (or Deferred) before any read for them
+        if self._budget is not None and n > 0:
+            spend(self._budget, n, f"{repo}: reserving {n} writes")
+            self._held.hold(repo, n)
+
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str, files: Mapping[str, str | bytes],
         commit_message: str, labels: Sequence[str] = (), draft: bool = False, force: bool = False,
     ) -> OpenedPullRequest:
         start = self.requests_made
-        with self._mapped(repo, f"opening the update PR from {branch}", writes=3 + bool(labels)):
+        writes = 0 if self._held.spend(repo, n := 3 + bool(labels)) else n   # reserved: taken already
+        with self._mapped(repo, f"opening the update PR from {branch}", writes=writes):
             gh = self._repo(repo)
             base_sha = self._heads().pop((repo.lower(), base), None) or gh.get_git_ref(f"heads/{base}").object.sha
             commit_to_branch(gh, self._client(_owner(repo)).requester, branch, base_sha, files, commit_message,
@@ -271,10 +275,6 @@ class GitHubForge:
             except UnknownObjectException:
                 return False
             return True
-
-
-def _blob_bytes(gh: Repository, sha: str) -> bytes:
-    return base64.b64decode(str(gh.get_git_blob(sha).content))
 
 
 def _find_or_create_pull(gh: Repository, branch: str, base: str, title: str, body: str,

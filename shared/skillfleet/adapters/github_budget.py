@@ -138,3 +138,27 @@ class MemoryBudget:
     def block(self, until: float) -> None:
         with self._lock:
             self._state.blocked_until = max(self._state.blocked_until, until)
+
+
+class Reservations:
+    """Writes one thread took ahead (`Forge.reserve_writes`), by repo, for its next write operation.
+    Honoured while fresh: the budget keeps a write `margin_s` past its window for the lag between the
+    take and the request; an older reservation is taken anew (spent twice, never undercounted)."""
+
+    def __init__(self, fresh_s: float) -> None:
+        self._fresh_s = fresh_s
+        self._local = threading.local()
+
+    def hold(self, repo: str, n: int) -> None:
+        self._held()[repo.lower()] = (n, time.monotonic())
+
+    def spend(self, repo: str, writes: int) -> bool:
+        """True when a fresh reservation covers `writes` on `repo` (it is used up either way)."""
+        n, at = self._held().pop(repo.lower(), (0, 0.0))
+        return n >= writes and time.monotonic() - at < self._fresh_s
+
+    def _held(self) -> dict[str, tuple[int, float]]:
+        if getattr(self._local, "held", None) is None:
+            self._local.held = {}
+        held: dict[str, tuple[int, float]] = self._local.held
+        return held

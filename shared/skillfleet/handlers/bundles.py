@@ -1,6 +1,8 @@
 """Build, store and load immutable skill bundles."""
 from __future__ import annotations
 
+import hashlib
+
 from ..domain.errors import PermanentError, UserError
 from ..domain.model import Release
 from ..domain.policy import Policy, release_policy
@@ -48,14 +50,24 @@ def policy_of(release: Release, blobs: BlobStore) -> Policy:
 def bundle_for_version(
     skill: str, version: str, *, registry: Registry, blobs: BlobStore, forge: Forge, skills_repo: str,
 ) -> Bundle | None:
-    """The bundle of any earlier version: from the registry, or rebuilt from its tag when the
-    version was published before skillfleet tracked it. None when it cannot be found."""
+    """The bundle of any earlier version: from the registry; else, for a version published before
+    skillfleet tracked it, rebuilt once from its tag and kept in the blob store by content hash (where,
+    in the audit log), so the next PR reads it from there, not the skills repo. None when not found."""
     release = registry.get_release(skill, version)
     if release is not None:
         return load_bundle(release, blobs)
+    subject = f"bundle:{skill}@{version}"
+    for kept in registry.audit_log(subject=subject, limit=1):
+        return Bundle.from_bytes(blobs.get(kept["detail"]["uri"], kept["detail"]["sha256"]))
     tag = ReleaseTag.parse(f"{skill}-v{version}")
     try:
         files = forge.read_tree(skills_repo, str(tag), prefix=f"{skill}/")
     except PermanentError:
         return None
-    return build_bundle(files, tag) if files else None
+    if not files:
+        return None
+    bundle = build_bundle(files, tag)
+    data = bundle.to_bytes()
+    ref = blobs.put(f"bundles/{skill}/rebuilt/{hashlib.sha256(data).hexdigest()}.json", data)
+    registry.audit("bundle-rebuilt", subject, {"uri": ref.uri, "sha256": ref.sha256, "tag": str(tag)})
+    return bundle

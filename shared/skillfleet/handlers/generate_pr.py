@@ -17,7 +17,7 @@ from ..domain.model import Release, RolloutState, Service
 from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..outbox import flush_outbox
-from ..ports import BlobStore, Bus, Forge, Outgoing, Registry
+from ..ports import UPDATE_PR_WRITES, BlobStore, Bus, Forge, Outgoing, Registry
 from ..runonce import once
 from ..skills.secrets import refuse_secrets
 from .bundles import bundle_for_version, load_bundle
@@ -81,6 +81,7 @@ def _open_pr(
         raise PermanentError(f"release {msg.release_id} or service {msg.repo} is not in the registry")
     new = load_bundle(release, blobs)
     paths = [f.destination for f in new.manifest.files] + [METADATA_PATH]
+    forge.reserve_writes(msg.repo, UPDATE_PR_WRITES)   # before any read: a deferred update costs no request
     current = forge.read_contents(msg.repo, paths, ref=service.default_branch)   # bytes for a binary file
     metadata_text = current.pop(METADATA_PATH)
     old_version = recorded_version(read_metadata(metadata_text), release.skill)

@@ -37,30 +37,49 @@ def repository_query(req: Request, query: str, variables: dict[str, Any]) -> dic
         return {"data": {"repository": None}, "errors": [{
             "type": "NOT_FOUND", "path": ["repository"], "locations": [{"line": 2, "column": 3}],
             "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."}]}
+    depth = query.count("entries")   # `... on Tree { entries { ... object { ... on Tree { entries ...`
     with repo.lock:
-        fields = {alias: _object(repo, str(variables.get(var, ""))) for alias, var in _OBJECT.findall(query)}
+        fields = {alias: _object(repo, str(variables.get(var, "")), depth) for alias, var in _OBJECT.findall(query)}
     return {"data": {"repository": fields}}
 
 
-def _object(repo: Repo, expression: str) -> dict[str, Any] | None:
+def _object(repo: Repo, expression: str, depth: int = 0) -> dict[str, Any] | None:
     rev, colon, path = expression.partition(":")
     sha = repo.git.resolve(repo.default_branch if rev in ("", "HEAD") else rev)
     if sha is None:
         return None
     if not colon:
         return {"__typename": "Commit", "oid": sha}
-    entry = repo.git.tree_entries(repo.git.read_commit(sha).tree).get(path)
-    if entry is None:
+    root = repo.git.read_commit(sha).tree
+    entry = repo.git.tree_entries(root).get(path.strip("/")) if path.strip("/") else None
+    if entry is None and path.strip("/"):
         return None
-    if entry.type != "blob":
-        return {"__typename": "Tree", "oid": entry.sha}
-    data = repo.git.read_blob(entry.sha)
+    if entry is None or entry.type != "blob":
+        return _tree(repo, entry.sha if entry else root, path.strip("/"), depth)
+    return _blob(repo, entry.sha)
+
+
+def _tree(repo: Repo, sha: str, path: str, depth: int) -> dict[str, Any]:
+    """A Tree; with `depth` levels of `entries` asked for, its entries (path from the root, as GitHub's)."""
+    found: dict[str, Any] = {"__typename": "Tree", "oid": sha}
+    if depth > 0:
+        children = sorted((p, e) for p, e in repo.git.tree_entries(sha).items() if "/" not in p)
+        found["entries"] = [{
+            "name": name, "path": f"{path}/{name}" if path else name, "type": e.type, "oid": e.sha,
+            "object": (_blob(repo, e.sha) if e.type == "blob" else _tree(repo, e.sha, f"{path}/{name}".lstrip("/"),
+                                                                        depth - 1) if e.type == "tree" else None),
+        } for name, e in children]
+    return found
+
+
+def _blob(repo: Repo, sha: str) -> dict[str, Any]:
+    data = repo.git.read_blob(sha)
     try:
         text: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
     truncated = text is not None and len(data) > TEXT_LIMIT     # GitHub cuts `text` of very large blobs
-    return {"__typename": "Blob", "oid": entry.sha, "isBinary": text is None, "byteSize": len(data),
+    return {"__typename": "Blob", "oid": sha, "isBinary": text is None, "byteSize": len(data),
             "text": text[:TEXT_LIMIT] if truncated and text else text, "isTruncated": truncated}
 
 
