@@ -117,6 +117,7 @@ class _OutboxRow:
     owner: str | None = None
     until: datetime | None = None
     published_at: datetime | None = None
+    not_before: datetime | None = None
 
 
 class FakeRegistry:
@@ -381,7 +382,8 @@ class FakeRegistry:
             new = [o for o in outgoing if o.key not in self.outbox]
             for out in new:
                 data, attributes = encode(out.message, out.correlation_id)
-                self.outbox[out.key] = _OutboxRow(len(self.outbox) + 1, out.key, out.subject, data, attributes)
+                self.outbox[out.key] = _OutboxRow(len(self.outbox) + 1, out.key, out.subject, data, attributes,
+                                                  not_before=out.not_before)
             return len(new)
 
     def claim_outbox(self, *, owner: str, lease_seconds: int, subject: str | None = None,
@@ -389,7 +391,8 @@ class FakeRegistry:
         with self._lock:
             now = self.clock()
             free = [r for r in self.outbox.values() if r.published_at is None
-                    and (subject is None or r.subject == subject) and (r.until is None or r.until <= now)][:limit]
+                    and (subject is None or r.subject == subject) and (r.until is None or r.until <= now)
+                    and (r.not_before is None or r.not_before <= now)][:limit]
             for row in free:
                 row.owner, row.until = owner, now + timedelta(seconds=lease_seconds)
             return [OutboxEntry(r.id, r.key, r.subject, r.data, dict(r.attributes)) for r in free]

@@ -135,6 +135,7 @@ class Outgoing:
     key: str
     subject: str = ""
     correlation_id: str = ""
+    not_before: datetime | None = None   # held until then (a deferral longer than Pub/Sub's backoff)
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,27 @@
 - decoded and handled          -> ACK
 - PermanentError (bad input)   -> logged with its reason, parked in the registry's dead-letter
                                   store (payload intact, replayable) and ACKed: never a crash loop
+- Deferred(until)              -> RETRY at `until` (in-process bus: `on_defer`); on Pub/Sub, a time past
+                                  the longest backoff is held in the outbox (not_before) and ACKed
 - anything else                -> RETRY (raise in a Cloud Function: 500, Pub/Sub redelivers with
                                   backoff and, after max attempts, forwards to the DLQ topic)
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import Enum
 
 from ..domain.at_rest import at_rest
 from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import Message, decode
-from ..ports import Registry
+from ..ports import Outgoing, Registry
 from . import logging as log
 
 Handle = Callable[[Message], None]
+MAX_BACKOFF_S = 600.0   # Pub/Sub's ceiling for a subscription's maximumBackoff (infra/topology.yaml uses it)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class Consumer:
 class Deferred(TransientError):
     """Not now, and not a failure: retry at `until` (epoch seconds), e.g. when the GitHub write budget
     is spent. The in-process bus redelivers it at that time without counting an attempt; on Pub/Sub it
-    is a retry the subscription's backoff spaces out."""
+    is a retry the subscription's backoff spaces out, or, when `until` is further off than the longest
+    backoff, the message is held in the outbox until then and acked (no delivery attempt spent)."""
 
     def __init__(self, message: str, until: float) -> None:
         super().__init__(message)
@@ -74,11 +80,31 @@ def deliver(consumer: Consumer, delivery: Delivery, *, registry: Registry | None
         log.info(f"{consumer.name}: deferred until {exc.until:.0f}: {exc}", labels=labels)
         if on_defer is not None:
             on_defer(exc.until)
+        elif registry is not None and exc.until - time.time() > MAX_BACKOFF_S:
+            return _hold(consumer, delivery, exc.until, registry, labels)
         return Outcome.RETRY
     except Exception as exc:  # noqa: BLE001 - transient by policy; the caller retries
         log.warning(f"{consumer.name}: transient error, will retry: {type(exc).__name__}: {exc}",
                     labels=labels, attempt=delivery.attempt)
         return Outcome.RETRY
+
+
+def _hold(consumer: Consumer, delivery: Delivery, until: float, registry: Registry,
+          labels: dict[str, str]) -> Outcome:
+    """A deferral Pub/Sub's backoff cannot wait out (each retry would spend a delivery attempt until the
+    message dead-letters): the message is held in the outbox until `until` and acked; the outbox flush
+    (sla-sweep, every run) publishes it then. Keyed by the delivery: a redelivery holds it once."""
+    message = decode(delivery.data, delivery.attributes)
+    try:
+        registry.enqueue([Outgoing(message, key=f"held:{consumer.name}:{delivery.message_id}",
+                                   subject=f"held:{consumer.name}", not_before=datetime.fromtimestamp(until, UTC),
+                                   correlation_id=delivery.attributes.get("correlation_id", ""))])
+    except Exception as exc:  # noqa: BLE001 - cannot hold it now: an ordinary retry rather than lose it
+        log.warning(f"{consumer.name}: could not hold the deferred message ({type(exc).__name__}: {exc}); "
+                    "it will be retried", labels=labels)
+        return Outcome.RETRY
+    log.info(f"{consumer.name}: held in the outbox until {until:.0f} and acked", labels=labels)
+    return Outcome.ACK
 
 
 def _park(consumer: Consumer, delivery: Delivery, exc: PermanentError, registry: Registry | None,

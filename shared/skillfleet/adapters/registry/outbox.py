@@ -1,4 +1,5 @@
-"""The transactional outbox on PostgreSQL (migration 0007): enqueue, lease, publish, mark.
+"""The transactional outbox on PostgreSQL (migrations 0007, 0010): enqueue, lease, publish, mark; an
+entry with `not_before` is held until then.
 
 Writes are batched (one statement per call, whatever the number of messages): fan-out enqueues one
 UpdateRepo per service.
@@ -15,15 +16,16 @@ from .base import RegistryBase
 from .sql import jsonb, rows
 
 CHUNK = 5000   # messages per INSERT ... SELECT unnest(...)
-_INSERT = """INSERT INTO outbox (key, subject, topic, data, attributes)
-             SELECT t.key, t.subject, t.topic, t.data, t.attributes::jsonb
-             FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-                  AS t(key, subject, topic, data, attributes)
+_INSERT = """INSERT INTO outbox (key, subject, topic, data, attributes, not_before)
+             SELECT t.key, t.subject, t.topic, t.data, t.attributes::jsonb, t.not_before
+             FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
+                  AS t(key, subject, topic, data, attributes, not_before)
              ON CONFLICT (key) DO NOTHING RETURNING id"""
 _CLAIM = """UPDATE outbox SET claimed_by = %s, claimed_until = now() + %s * interval '1 second'
             WHERE id IN (SELECT id FROM outbox
                          WHERE published_at IS NULL AND (%s::text IS NULL OR subject = %s)
                            AND (claimed_until IS NULL OR claimed_until <= now())
+                           AND (not_before IS NULL OR not_before <= now())
                          ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
             RETURNING id, key, subject, data, attributes"""
 
@@ -32,11 +34,11 @@ def insert_outgoing(cur: Any, outgoing: Sequence[Outgoing]) -> int:
     """Write each message not yet in the outbox (by key), on the caller's transaction; how many were new."""
     new = 0
     for start in range(0, len(outgoing), CHUNK):
-        columns: list[list[str]] = [[], [], [], [], []]
+        columns: list[list[Any]] = [[], [], [], [], [], []]
         for out in outgoing[start:start + CHUNK]:
             data, attributes = encode(out.message, out.correlation_id)
             for column, value in zip(columns, (out.key, out.subject, out.message.TOPIC, data.decode(),
-                                               jsonb(attributes)), strict=True):
+                                               jsonb(attributes), out.not_before), strict=True):
                 column.append(value)
         cur.execute(_INSERT, tuple(columns))
         new += len(cur.fetchall())
