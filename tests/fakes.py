@@ -45,11 +45,13 @@ from skillfleet.ports import (
     BranchGuard,
     DeadLetter,
     Digest,
+    DigestEntry,
     OpenedPullRequest,
     OutboxEntry,
     Outgoing,
     PullRequestInfo,
     Registry,
+    ReleaseSource,
 )
 from skillfleet.runtime.delivery import Consumer, Delivery, Outcome, deliver
 from skillfleet_dev.demo import world
@@ -118,6 +120,9 @@ class _OutboxRow:
     until: datetime | None = None
     published_at: datetime | None = None
     not_before: datetime | None = None
+    digest: Digest | None = None      # kind 'digest' (migration 0011); None: a bus message
+    attempts: int = 0
+    last_error: str | None = None
 
 
 class FakeRegistry:
@@ -392,10 +397,34 @@ class FakeRegistry:
             now = self.clock()
             free = [r for r in self.outbox.values() if r.published_at is None
                     and (subject is None or r.subject == subject) and (r.until is None or r.until <= now)
-                    and (r.not_before is None or r.not_before <= now)][:limit]
+                    and (r.not_before is None or r.not_before <= now) and r.digest is None][:limit]
             for row in free:
                 row.owner, row.until = owner, now + timedelta(seconds=lease_seconds)
             return [OutboxEntry(r.id, r.key, r.subject, r.data, dict(r.attributes)) for r in free]
+
+    def enqueue_digest(self, key: str, digest: Digest) -> bool:
+        with self._lock:
+            if key in self.outbox:
+                return False
+            self.outbox[key] = _OutboxRow(len(self.outbox) + 1, key, "", b"", {}, digest=digest)
+            return True
+
+    def claim_digests(self, *, owner: str, lease_seconds: int, now: datetime, key: str | None = None,
+                      limit: int = 100) -> list[DigestEntry]:
+        with self._lock:
+            free = [r for r in self.outbox.values() if r.digest is not None and r.published_at is None
+                    and (r.until is None or r.until <= self.clock())
+                    and (r.key == key if key is not None else r.not_before is None or r.not_before <= now)][:limit]
+            for row in free:
+                row.owner, row.until = owner, self.clock() + timedelta(seconds=lease_seconds)
+            return [DigestEntry(r.id, r.key, r.digest, r.attempts) for r in free if r.digest is not None]
+
+    def postpone_digest(self, entry_id: int, *, owner: str, not_before: datetime, error: str) -> None:
+        with self._lock:
+            for row in self.outbox.values():
+                if row.id == entry_id and row.owner == owner and row.published_at is None:
+                    row.attempts, row.not_before, row.last_error = row.attempts + 1, not_before, error
+                    row.owner = row.until = None
 
     def release_outbox(self, entry_ids: Sequence[int], *, owner: str) -> None:
         with self._lock:
@@ -621,6 +650,20 @@ class FakeForge:
                 out = r.messages[sha] + out
             sha = r.parents[sha]
         return out
+
+    def read_release(self, repo: str, tag: str, folder: str, previous_tag: str | None) -> ReleaseSource:
+        """One call, as GitHub's one GraphQL query: the tag's commit, the folder, its history since the
+        previous tag (None when that tag is gone) and the top-level folders holding a SKILL.md."""
+        calls, prefix = self.calls, folder.strip("/") + "/"
+        sha, files = self.resolve_ref(repo, tag), self.read_tree(repo, tag, prefix=prefix)
+        messages = None
+        if previous_tag and previous_tag in self._repo(repo).tags:
+            messages = tuple(self.commit_messages(repo, previous_tag, tag, path=folder.strip("/")))
+        tree = self._tree(repo, tag)
+        self.calls = calls + 1
+        return ReleaseSource(sha=sha, files=files, commit_messages=messages,
+                             skills=frozenset(p.split("/")[0] for p in tree if p.count("/") == 1
+                                              and p.endswith("/SKILL.md")))
 
     @staticmethod
     def _touches(r: FakeRepo, sha: str, path: str) -> bool:

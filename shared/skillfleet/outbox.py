@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from .domain.errors import PermanentError
 from .domain.messages import Message, decode
-from .ports import Bus, OutboxEntry, OutboxStore
+from .ports import Bus, DigestOutbox, Notifier, OutboxEntry, OutboxStore
 from .runtime import logging as log
 
 LEASE_SECONDS = 60     # a flusher that died mid-publish hands its entries on after this
@@ -57,3 +59,32 @@ def _decoded(entry: OutboxEntry) -> Message | None:
         log.error(f"outbox entry {entry.id} ({entry.key}) cannot be read by this build: {exc}; "
                   "it stays pending; deploy a build that reads it or delete the row", labels={"outbox": entry.key})
         return None
+
+
+class DigestStore(DigestOutbox, OutboxStore, Protocol):
+    """What flush_digests needs of the registry."""
+
+
+DIGEST_BACKOFF = timedelta(minutes=1)   # doubled per failed send ...
+DIGEST_BACKOFF_MAX = timedelta(hours=6)  # ... up to this: a long outage is retried every few hours
+
+
+def flush_digests(store: DigestStore, notifier: Notifier, *, now: datetime, key: str | None = None) -> list[Exception]:
+    """Send the digest of `key` (the handler's own, right away), else every digest due at `now`; each is
+    marked sent, or after a failure held with a growing not_before and its error returned (never raised:
+    the caller finishes its work first). A digest is sent twice only if a flusher dies between sending
+    and marking it (its lease then runs out)."""
+    owner, failures = f"digests-{uuid.uuid4().hex}", []
+    while entries := store.claim_digests(owner=owner, lease_seconds=LEASE_SECONDS, now=now, key=key, limit=100):
+        for entry in entries:
+            try:
+                notifier.send_digest(entry.digest)
+            except Exception as exc:   # noqa: BLE001 - kept pending, returned to the caller
+                store.postpone_digest(entry.id, owner=owner, error=str(exc),
+                                      not_before=now + min(DIGEST_BACKOFF * 2 ** entry.attempts, DIGEST_BACKOFF_MAX))
+                failures.append(exc)
+            else:
+                store.mark_published([entry.id])
+        if key is not None or len(entries) < 100:
+            break
+    return failures

@@ -231,7 +231,35 @@ class TeamStore(Protocol):
     def blocked_items(self, release_id: int) -> dict[str, str]: ...
 
 
+@dataclass(frozen=True)
+class DigestEntry:
+    """A digest waiting in the outbox (kind 'digest') under its run-once key."""
+
+    id: int
+    key: str
+    digest: Digest
+    attempts: int = 0   # failed sends so far
+
+
+class DigestOutbox(Protocol):
+    """Notifier digests in the outbox (`skillfleet.outbox.flush_digests` sends them): recorded once per
+    key, leased while sent, marked sent (`OutboxStore.mark_published`) or postponed after a failure."""
+
+    def enqueue_digest(self, key: str, digest: Digest) -> bool:
+        """Record a digest not yet in the outbox under `key`; True when it is new."""
+        ...
+    def claim_digests(self, *, owner: str, lease_seconds: int, now: datetime, key: str | None = None,
+                      limit: int = 100) -> list[DigestEntry]:
+        """Lease unsent digests oldest first: the one of `key` whatever its not_before (the handler's own
+        retry), else every digest due at `now`; entries leased by another owner are skipped."""
+        ...
+    def postpone_digest(self, entry_id: int, *, owner: str, not_before: datetime, error: str) -> None:
+        """After a failed send: count the attempt, hold it until `not_before`, give the lease back."""
+        ...
+
+
 class Registry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore, TeamStore,
+               DigestOutbox,
                Protocol):
     """The whole registry. New code should ask for the narrowest store it uses."""
 
@@ -289,6 +317,16 @@ class PullRequestInfo:
     mergeable: bool | None = None
 
 
+@dataclass(frozen=True)
+class ReleaseSource:
+    """What tag-received reads of a release tag, in one request (Forge.read_release)."""
+    sha: str                                    # the tagged commit
+    files: dict[str, bytes]                     # every file under the skill folder, path below it
+    commit_messages: tuple[str, ...] | None     # the folder's commits since the previous tag, oldest first;
+                                                # None when no previous tag was asked for or it is gone
+    skills: frozenset[str] = frozenset()        # top-level folders with a SKILL.md at the tag
+
+
 UPDATE_PR_WRITES = 4   # open_update_pr's content-creating requests: branch, commit, PR, labels
 
 
@@ -310,6 +348,10 @@ class Forge(Protocol):
     def commit_messages(self, repo: str, base: str, head: str, path: str | None = None) -> list[str]:
         """Messages of the commits in base..head (for severity and changelog); with `path`, only
         the commits that touch that file or folder (one skill's folder in the skills repo)."""
+        ...
+    def read_release(self, repo: str, tag: str, folder: str, previous_tag: str | None) -> ReleaseSource:
+        """The tag's commit, the files under `folder` at it and the messages of the commits touching
+        `folder` since `previous_tag`, in one request (tag-received reads the skills repo once)."""
         ...
     def open_update_pr(
         self, repo: str, *, branch: str, base: str, title: str, body: str,

@@ -6,15 +6,13 @@ the policy's gate.
 """
 from __future__ import annotations
 
-from functools import partial
-
 from ..domain.errors import PermanentError
 from ..domain.messages import SkillReleased, UpdateRepo
 from ..domain.rollout import plan_waves
 from ..domain.rollout_control import RolloutPhase
 from ..outbox import flush_outbox
 from ..ports import BlobStore, Bus, Digest, Notifier, Outgoing, Registry
-from ..runonce import once
+from . import notices
 from .bundles import policy_of
 from .supersede import supersede_waiting
 
@@ -42,19 +40,20 @@ def handle(msg: SkillReleased, *, registry: Registry, bus: Bus, blobs: BlobStore
                                correlation_id=f"{msg.skill}-v{msg.version}") for item in waiting if item.wave == 0])
     flush_outbox(registry, bus, subject=subject)
     registry.open_wave(msg.release_id, 0, at=None, actor="fan-out-repos", reason="the first wave opens at release")
-    if notifier is not None:   # a failed send forgets its key: the redelivery sends it
-        once(registry, "digest", f"rollout-started:{msg.skill}@{msg.version}",
-             partial(_announce, msg, registry, notifier))
+    if notifier is not None:   # through the outbox: a failed send stays pending and fails this delivery
+        sender = notices.Sender(registry, notifier)
+        sender.send(f"rollout-started:{msg.skill}@{msg.version}", _announce(msg, registry))
+        sender.raise_failures()
 
 
-def _announce(msg: SkillReleased, registry: Registry, notifier: Notifier) -> None:
+def _announce(msg: SkillReleased, registry: Registry) -> Digest:
     per_wave = _count_waves(registry, msg.release_id)
-    notifier.send_digest(Digest(
+    return Digest(
         title=f"{msg.skill} v{msg.version} is rolling out", kind="rollout-started",
         release=f"{msg.skill}@{msg.version}", counts={"services": sum(per_wave.values()), **{
             f"wave {w}": n for w, n in sorted(per_wave.items())}},
         lines=(f"severity {msg.severity.value}: {'; '.join(msg.reasons) or 'semver bump'}",),
-    ))
+    )
 
 def _count_waves(registry: Registry, release_id: int) -> dict[int, int]:
     counts: dict[int, int] = {}

@@ -1,24 +1,24 @@
 """Slack that says what to do: one message per release and event kind (per team for a team's own
 PRs), never one per repo, each with its links (the PRs, the dashboard).
 
-Every message is sent under a registry key (`runonce.once`), so a redelivered sweep posts nothing
-twice. A failed send forgets its key and is kept by the `Sender`: the caller finishes its other
-work, then `raise_failures()` makes the delivery fail, and the redelivery (or the next sweep, which
-derives the same messages from the registry's state) sends it: an outage delays a message, never
-drops it.
+Every message goes through the outbox under a registry key: `Sender.send` records it (once per key,
+so a redelivered sweep posts nothing twice) and flushes it right away. A failed send stays pending
+with a growing not_before and is kept by the `Sender`: the caller finishes its other work, then
+`raise_failures()` makes the delivery fail; its redelivery retries the send, and every sla-sweep run
+sends what is due (`outbox.flush_digests`): an outage delays a message, never drops it.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from datetime import UTC, datetime
 
 from ..domain.errors import PermanentError, TransientError
 from ..domain.model import Release, RolloutItem, RolloutState, Severity
 from ..domain.rollout_control import RolloutControl, RolloutPhase
+from ..outbox import flush_digests
 from ..ports import Digest, Notifier, Registry
-from ..runonce import once
 
 _ACTIVE = (RolloutPhase.RUNNING, RolloutPhase.PAUSED)
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
@@ -41,15 +41,17 @@ class Sender:
     _teams: dict[str, str] | None = None
     _channels: dict[str, str] | None = None
 
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
     def send(self, key: str, digest: Digest) -> bool:
-        """Post once per key; a failure is kept (see raise_failures), never lost."""
+        """Record once per key (True when new), then send what is pending under it. A failure stays in the
+        outbox and is kept here (see raise_failures), never lost."""
         if self.notifier is None:
             return False
-        try:
-            return once(self.registry, "digest", key, partial(self.notifier.send_digest, digest))
-        except Exception as exc:   # noqa: BLE001 - kept and raised after the caller's other work
-            self.failed.append(exc)
-            return False
+        new = self.registry.enqueue_digest(f"digest:{key}", digest)
+        failures = flush_digests(self.registry, self.notifier, now=self.now(), key=f"digest:{key}")
+        self.failed += failures
+        return new
 
     def team_of(self) -> Callable[[str], str]:
         if self._teams is None:

@@ -25,7 +25,7 @@ from ..domain.model import Release, RolloutItem, RolloutState
 from ..domain.policy import Policy
 from ..domain.rollout import is_overdue
 from ..domain.rollout_control import RolloutPhase
-from ..outbox import flush_outbox
+from ..outbox import flush_digests, flush_outbox
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from ..runonce import once
 from . import notices, rollout_waves
@@ -50,9 +50,12 @@ class _Outcome:
 def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore, bus: Bus,
            notifier: Notifier | None = None, dashboard_url: str | None = None,
            security_channel: str | None = None) -> None:
-    sender = notices.Sender(registry, notifier, notices.Where(dashboard_url, security_channel))
+    sender = notices.Sender(registry, notifier, notices.Where(dashboard_url, security_channel),
+                            now=lambda: msg.requested_at)
     now = msg.requested_at
     flush_outbox(registry, bus)   # whatever a handler recorded but could not publish goes out now
+    if notifier is not None:      # and every digest an outage held back that is due
+        sender.failed += flush_digests(registry, notifier, now=now)
     for release in _releases(registry):
         items = registry.list_rollout_items(release.id or 0)
         if not items:

@@ -1,5 +1,6 @@
-"""The transactional outbox on PostgreSQL (migrations 0007, 0010): enqueue, lease, publish, mark; an
-entry with `not_before` is held until then.
+"""The transactional outbox on PostgreSQL (migrations 0007, 0010, 0011): enqueue, lease, publish, mark; an
+entry with `not_before` is held until then. Bus messages are kind 'bus'; notifier digests kind 'digest'
+(their JSON in `data`), sent by `skillfleet.outbox.flush_digests`.
 
 Writes are batched (one statement per call, whatever the number of messages): fan-out enqueues one
 UpdateRepo per service.
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ...domain.messages import encode
-from ...ports import OutboxEntry, Outgoing
+from ...ports import Digest, DigestEntry, OutboxEntry, Outgoing
 from .base import RegistryBase
 from .sql import jsonb, rows
 
@@ -23,11 +25,19 @@ _INSERT = """INSERT INTO outbox (key, subject, topic, data, attributes, not_befo
              ON CONFLICT (key) DO NOTHING RETURNING id"""
 _CLAIM = """UPDATE outbox SET claimed_by = %s, claimed_until = now() + %s * interval '1 second'
             WHERE id IN (SELECT id FROM outbox
-                         WHERE published_at IS NULL AND (%s::text IS NULL OR subject = %s)
+                         WHERE published_at IS NULL AND kind = 'bus' AND (%s::text IS NULL OR subject = %s)
                            AND (claimed_until IS NULL OR claimed_until <= now())
                            AND (not_before IS NULL OR not_before <= now())
                          ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
             RETURNING id, key, subject, data, attributes"""
+_CLAIM_DIGESTS = """UPDATE outbox SET claimed_by = %s, claimed_until = now() + %s * interval '1 second'
+            WHERE id IN (SELECT id FROM outbox
+                         WHERE published_at IS NULL AND kind = 'digest'
+                           AND (claimed_until IS NULL OR claimed_until <= now())
+                           AND (CASE WHEN %s::text IS NULL THEN not_before IS NULL OR not_before <= %s
+                                     ELSE key = %s END)
+                         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+            RETURNING id, key, data, attempts"""
 
 
 def insert_outgoing(cur: Any, outgoing: Sequence[Outgoing]) -> int:
@@ -70,6 +80,40 @@ class OutboxStore(RegistryBase):
             cur.execute("""UPDATE outbox SET published_at = COALESCE(published_at, now()),
                                claimed_by = NULL, claimed_until = NULL WHERE id = ANY(%s::bigint[])""",
                         (list(entry_ids),))
+
+    def enqueue_digest(self, key: str, digest: Digest) -> bool:
+        with self._tx() as cur:
+            cur.execute("""INSERT INTO outbox (key, kind, topic, data, attributes) VALUES (%s, 'digest', 'notifier', %s, '{}')
+                           ON CONFLICT (key) DO NOTHING RETURNING id""", (key, digest_json(digest)))
+            return bool(cur.fetchall())
+
+    def claim_digests(self, *, owner: str, lease_seconds: int, now: datetime, key: str | None = None,
+                      limit: int = 100) -> list[DigestEntry]:
+        with self._tx() as cur:
+            cur.execute(_CLAIM_DIGESTS, (owner, lease_seconds, key, now, key, limit))
+            found = rows(cur)
+        return sorted((DigestEntry(r["id"], r["key"], digest_of(r["data"]), r["attempts"]) for r in found),
+                      key=lambda e: e.id)
+
+    def postpone_digest(self, entry_id: int, *, owner: str, not_before: datetime, error: str) -> None:
+        with self._tx() as cur:
+            cur.execute("""UPDATE outbox SET attempts = attempts + 1, not_before = %s, last_error = %s,
+                               claimed_by = NULL, claimed_until = NULL
+                           WHERE id = %s AND claimed_by = %s AND published_at IS NULL""",
+                        (not_before, error[:2000], entry_id, owner))
+
+
+def digest_json(digest: Digest) -> str:
+    return json.dumps({"title": digest.title, "kind": digest.kind, "release": digest.release,
+                       "lines": list(digest.lines), "counts": dict(digest.counts), "channel": digest.channel,
+                       "links": [list(link) for link in digest.links]}, sort_keys=True)
+
+
+def digest_of(data: str) -> Digest:
+    raw = json.loads(data)
+    return Digest(title=raw["title"], kind=raw["kind"], release=raw["release"], lines=tuple(raw["lines"]),
+                  counts={str(k): int(v) for k, v in raw["counts"].items()}, channel=raw["channel"],
+                  links=tuple((str(a), str(b)) for a, b in raw["links"]))
 
 
 def _entry(row: dict[str, Any]) -> OutboxEntry:
