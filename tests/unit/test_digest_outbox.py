@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fakes import Fleet, FakeNotifier
+from fakes import FakeNotifier, Fleet
 from skillfleet.domain.errors import TransientError
 from skillfleet.domain.messages import SkillReleased, SweepSlas
 from skillfleet.handlers import fan_out_repos, sla_sweep
