@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from ..domain.errors import TransientError
 from ..domain.labels import LABEL_CONFLICT
-from ..ports import OpenedPullRequest, PullRequestInfo
+from ..ports import OpenedPullRequest, PullRequestInfo, ReleaseSource
 from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
 from .github_branch import commit_to_branch
 from .github_budget import Limits, Reservations, WriteBudget
@@ -31,6 +31,7 @@ from .github_errors import message as _message
 from .github_folder import read_folder
 from .github_graphql import TRUNCATED, Binary, read_at
 from .github_limits import heed, heed_remaining, spend
+from .github_release import read_release
 
 NO_DRAFT_TITLE = "[conflicts: do not merge] "
 NO_DRAFT_NOTE = ("**Merge conflicts to resolve.** This repository cannot hold draft pull requests (its plan "
@@ -193,6 +194,10 @@ class GitHubForge:
                     break   # reached the history before `base`
                 touching.add(c.sha)
             return [c.commit.message for c in commits if c.sha in touching]
+
+    def read_release(self, repo: str, tag: str, folder: str, previous_tag: str | None) -> ReleaseSource:
+        with self._mapped(repo, f"reading release {tag}"):   # one GraphQL query (github_release)
+            return read_release(self._client(_owner(repo)).requester, repo, tag, folder, previous_tag)
 
     def get_pull(self, repo: str, number: int) -> PullRequestInfo:
         with self._mapped(repo, f"reading PR #{number}"):

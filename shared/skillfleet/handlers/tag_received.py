@@ -10,7 +10,7 @@ from ..domain.messages import SkillReleased, SkillTagPushed
 from ..domain.model import Release
 from ..domain.severity import Assessment, assess
 from ..domain.versioning import ReleaseTag, Version
-from ..ports import BlobStore, Bus, Forge, Registry
+from ..ports import BlobStore, Bus, Forge, Registry, ReleaseSource
 from .bundles import build_bundle, store_bundle
 
 _SKILL_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -56,15 +56,16 @@ def _authenticate(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, veri
 
 
 def _record(msg: SkillTagPushed, tag: ReleaseTag, registry: Registry, forge: Forge, blobs: BlobStore) -> Release:
-    sha = forge.resolve_ref(msg.repository, str(tag))
+    previous = _previous_version(tag, registry)
+    source = forge.read_release(msg.repository, str(tag), tag.skill,   # the skills repo, read once a release
+                                f"{tag.skill}-v{previous}" if previous is not None else None)
+    sha, files = source.sha, source.files
     if msg.sha and sha != msg.sha:
         raise PermanentError(f"tag {tag} points at {sha}, but the event says {msg.sha}: the tag was moved; "
                              "release tags are immutable, publish a new version instead")
-    files = forge.read_tree(msg.repository, sha, prefix=f"{tag.skill}/")
     uri, bundle_sha256 = store_bundle(build_bundle(files, tag), blobs)
-    previous = _previous_version(tag, registry)
     changes = files.get("CHANGELOG.md", b"").decode("utf-8", "replace")
-    found = _assess(tag, previous, msg, forge, changes, sha)
+    found = _assess(tag, previous, source, changes)
     release, _ = registry.record_release(Release(
         skill=tag.skill, version=str(tag.version), previous_version=str(previous) if previous else None,
         severity=found.severity, tag=str(tag), commit_sha=sha, bundle_uri=uri, bundle_sha256=bundle_sha256,
@@ -82,26 +83,16 @@ def _previous_version(tag: ReleaseTag, registry: Registry) -> Version | None:
     return max(older) if older else None
 
 
-def _assess(
-    tag: ReleaseTag, previous: Version | None, msg: SkillTagPushed, forge: Forge, changes_text: str, sha: str,
-) -> Assessment:
+def _assess(tag: ReleaseTag, previous: Version | None, source: ReleaseSource, changes_text: str) -> Assessment:
     """Severity from this skill's own history: the commits between its previous tag and this one that
-    touch its folder, minus those scoped to another skill, and its CHANGELOG sections in between."""
-    messages: list[str] = []
-    if previous is not None:
-        try:
-            messages = forge.commit_messages(msg.repository, f"{tag.skill}-v{previous}", str(tag), path=tag.skill)
-        except PermanentError:
-            messages = []   # the previous tag is gone: judge by the version bump and markers alone
+    touch its folder, minus those scoped to another skill, and its CHANGELOG sections in between.
+    The previous tag gone (no messages): judged by the version bump and markers alone."""
+    messages = list(source.commit_messages or ()) if previous is not None else []
     return assess(str(previous) if previous else None, str(tag.version), messages, changes_text,
-                  foreign_scopes=_other_skills(forge, msg.repository, sha, tag.skill, messages))
+                  foreign_scopes=_other_skills(source.skills, tag.skill, messages))
 
 
-def _other_skills(forge: Forge, repo: str, sha: str, skill: str, messages: list[str]) -> set[str]:
+def _other_skills(skills: frozenset[str], skill: str, messages: list[str]) -> set[str]:
     """Commit scopes that name another skill of the repo (a folder with a SKILL.md at this tag)."""
     scopes = {s for m in messages if (s := commit_scope(m.strip().split("\n", 1)[0])) and s != skill}
-    named = sorted(s for s in scopes if _SKILL_NAME.fullmatch(s))
-    if not named:
-        return set()
-    found = forge.read_files(repo, [f"{s}/SKILL.md" for s in named], ref=sha)
-    return {s for s in named if found.get(f"{s}/SKILL.md") is not None}
+    return {s for s in scopes if _SKILL_NAME.fullmatch(s) and s in skills}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import graphql_repo, ops_pulls
+from . import graphql_release, graphql_repo, ops_pulls
 from .api import Request, Response, Route, route
 from .state import ApiError, Pull, Repo
 
@@ -17,7 +17,7 @@ def graphql(req: Request) -> Response:
     body = req.obj()
     query = str(body.get("query") or "")
     if graphql_repo.is_repository_query(query):
-        return Response(200, graphql_repo.repository_query(req, query, body.get("variables") or {}))
+        return Response(200, graphql_release.repository_query(req, query, body.get("variables") or {}))
     found = _MUTATION.search(query)
     if found is None:
         return Response(200, {"errors": [{"type": "NOT_SUPPORTED", "message": (
