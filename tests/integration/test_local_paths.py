@@ -102,3 +102,21 @@ def test_release_works_as_before_when_settings_do_not_require_oidc(oidc_env, ski
     monkeypatch.setenv("SKILLFLEET_REQUIRE_OIDC", "false")
     assert main(["release", TAG]) == 0
     assert registry.get_release(world.SKILL, "2.0.0") is not None
+
+
+def test_release_shows_progress_on_a_terminal_only(oidc_env, skills_repo, registry, monkeypatch,  # type: ignore[no-untyped-def]
+                                                   capsys) -> None:
+    import os
+    import sys
+    monkeypatch.setenv("SKILLFLEET_REQUIRE_OIDC", "false")
+    master, slave = os.openpty()
+    with capsys.disabled(), os.fdopen(slave, "w") as tty:
+        captured = sys.stdout
+        monkeypatch.setattr(sys, "stdout", tty)
+        assert main(["release", TAG]) == 0
+        monkeypatch.setattr(sys, "stdout", captured)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert "PRs opened: " in shown and "delivered" in shown
+    assert main(["release", TAG]) == 0          # stdout captured (not a TTY): no progress
+    assert "PRs opened: " not in capsys.readouterr().out

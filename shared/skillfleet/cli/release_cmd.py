@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import SecretStr
 
 from .. import reporting
+from ..adapters.bus_memory import BusStats
 from ..domain.errors import UserError
-from ..domain.messages import SkillTagPushed
+from ..domain.messages import SkillTagPushed, Topic
 from ..domain.versioning import ReleaseTag
 from ..runtime.settings import Settings
 
@@ -40,7 +44,10 @@ def _run(args: argparse.Namespace) -> int:
     sha = chain.app.forge.resolve_ref(settings.skills_repo, str(tag))
     chain.bus.publish(SkillTagPushed(repository=settings.skills_repo, tag=str(tag), sha=sha, actor="cli",
                                      oidc_token=token))
-    stats = chain.drain()
+    progress = Progress.on(sys.stdout)
+    stats = chain.drain(progress=progress)
+    if progress is not None:
+        progress.close()
     print(f"delivered {stats.delivered} messages: {stats.acked} ok, {stats.rejected} rejected, "
           f"{stats.dead_lettered} dead-lettered")
     if registry.get_release(tag.skill, str(tag.version)) is None:
@@ -66,3 +73,36 @@ def _oidc_token(path: Path | None, settings: Settings) -> SecretStr | None:
     if not text:
         raise UserError(f"--oidc-token-file {path} is empty; it must hold the tag's OIDC token")
     return SecretStr(text)
+
+
+class Progress:
+    """"PRs opened: 10/50" on a terminal while the chain runs (stdout that is not a TTY gets nothing)."""
+
+    def __init__(self, out: TextIO, every: float = 0.2) -> None:
+        self.out, self.every, self.shown, self.latest, self.at = out, every, "", "", 0.0
+
+    @classmethod
+    def on(cls, out: TextIO) -> Progress | None:
+        isatty = getattr(out, "isatty", None)
+        return cls(out) if isatty is not None and isatty() else None
+
+    def __call__(self, stats: BusStats) -> None:
+        requested = stats.by_topic.get(Topic.REPO_UPDATE_REQUESTED, 0)   # 0 until fan-out ran
+        line = (f"PRs opened: {stats.by_topic.get(Topic.PR_OPENED, 0)}/{requested}"
+                f" ({stats.delivered} messages delivered, {stats.dead_lettered} dead-lettered)")
+        self.latest = line
+        if line != self.shown and time.monotonic() - self.at >= self.every:
+            self._show(line)
+
+    def _show(self, line: str) -> None:
+        self.out.write(f"\r{line}")
+        self.out.flush()
+        self.shown, self.at = line, time.monotonic()
+
+    def close(self) -> None:
+        """The last count, then a new line for what is printed next."""
+        if self.latest != self.shown:
+            self._show(self.latest)
+        if self.shown:
+            self.out.write("\n")
+            self.out.flush()
