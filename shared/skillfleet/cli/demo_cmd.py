@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -10,6 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "emulator, an embedded registry), releases a skill and plays the teams.")
     p.add_argument("--services", type=int, default=50, help="number of service repos (default 50)")
     p.add_argument("--seed", type=int, default=7, help="seed for the teams' choices")
+    p.add_argument("--slack-log", type=Path, metavar="FILE",
+                   help="also write every Slack digest the demo sent to FILE, one JSON object a line")
     p.add_argument("--serve", action="store_true",
                    help="do not run a demo: serve the GitHub emulator on the last demo's saved world "
                         "(its PRs, reviews, comments, labels) until Ctrl-C")
@@ -27,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     # the demo always runs on embedded defaults, whatever database the environment points at
     settings = args.settings().model_copy(update={"db_name": "skillfleet_demo", "database_url": None,
                                              "cloudsql_instance": None})
-    result = run(settings, services=args.services, seed=args.seed)
+    result = run(settings, services=args.services, seed=args.seed, slack_log=args.slack_log)
     return 0 if result.prs_opened else 1
 
 

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from skillfleet import reporting
 from skillfleet.adapters.blob_local import LocalBlobStore
 from skillfleet.adapters.bus_memory import BusStats, InProcessBus
+from skillfleet.adapters.notifier_console import ConsoleNotifier
 from skillfleet.bootstrap import App, local
 from skillfleet.domain.apply import render
 from skillfleet.domain.messages import PullRequestOpened, SkillTagPushed, Topic
@@ -29,6 +30,7 @@ from skillfleet.ports import Forge, Registry
 from skillfleet.runtime.settings import Settings
 
 from . import serve, waves, where, world
+from .slack_log import SlackLog
 from .webhook_server import WebhookServer
 
 if TYPE_CHECKING:
@@ -67,7 +69,8 @@ class Progress:
             self._out(f"           {label}: {done}/{total}")
 
 
-def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[[str], None] = print) -> DemoResult:
+def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[[str], None] = print,
+        slack_log: Path | None = None) -> DemoResult:
     from ..ghemu.persist import PersistentEmulator  # imported here: the emulator is only for local runs
     t0 = time.monotonic()
     progress = Progress(out)
@@ -90,7 +93,11 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
             "github_url": f"{gh.url}/api/v3", "skills_repo": world.SKILLS_REPO, "require_oidc": False,
             "webhook_secret": SecretStr(WEBHOOK_SECRET),
         })
-        chain = local(demo_settings, registry=registry, blobs=LocalBlobStore(root / "blobs"), forge=_forge(gh.url))
+        notifier = None
+        if slack_log is not None:   # every digest sent, as JSON lines (the console still shows them)
+            notifier = SlackLog(ConsoleNotifier(), slack_log)
+        chain = local(demo_settings, registry=registry, blobs=LocalBlobStore(root / "blobs"), forge=_forge(gh.url),
+                      notifier=notifier)
         app, bus = chain.app, chain.bus
         with WebhookServer(chain.webhook) as hooks:
             hook = gh.add_hook(hooks.url, WEBHOOK_SECRET)
