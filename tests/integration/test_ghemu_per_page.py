@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from pathlib import Path
 
 import pytest
 from skillfleet_dev.ghemu import GitHubEmulator
