@@ -32,6 +32,9 @@ def test_the_cli_sees_the_demos_release_and_the_demo_says_how_to_look_and_stop(l
     assert "2.1.0" in status
     assert main(["services", "list", "--json"], settings=local) == 0
     assert capsys.readouterr().out.count("acme/") == 50
+    # the command the demo prints works: it needs the release's bundle where the CLI reads blobs
+    assert main(["rollout", "status", "gcp-nodejs-cicd-v2.1.0"], settings=local) == 0
+    assert "wave 3" in capsys.readouterr().out
 
 
 def test_a_database_with_real_services_is_left_alone(local, capsys):

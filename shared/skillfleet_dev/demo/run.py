@@ -96,7 +96,9 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
         notifier = None
         if slack_log is not None:   # every digest sent, as JSON lines (the console still shows them)
             notifier = SlackLog(ConsoleNotifier(), slack_log)
-        chain = local(demo_settings, registry=registry, blobs=LocalBlobStore(root / "blobs"), forge=_forge(gh.url),
+        # the bundles where the CLI reads them (state_dir/blobs), so `rollout status` works after the demo
+        chain = local(demo_settings, registry=registry, blobs=LocalBlobStore(settings.state_dir / "blobs"),
+                      forge=_forge(gh.url),
                       notifier=notifier)
         app, bus = chain.app, chain.bus
         with WebhookServer(chain.webhook) as hooks:
