@@ -7,6 +7,7 @@ A failed gate pauses the rollout until a person resumes or advances it.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import Enum
@@ -93,7 +94,9 @@ def _waits(items: Sequence[RolloutItem], merged: int, gate: Gate, now: datetime)
                    f"needs {gate.min_merged_pct}%")
     left = _soak_left(items, gate.soak, now)
     if left > timedelta(0):
-        out.append(f"soaking: {format_duration(left)} left of {format_duration(gate.soak)} since the last merge")
+        # rounded up to the minute: a person reads "23h59m", not "86393s"
+        shown = timedelta(minutes=math.ceil(left.total_seconds() / 60))
+        out.append(f"soaking: {format_duration(shown)} left of {format_duration(gate.soak)} since the last merge")
     return out, left
 
 
