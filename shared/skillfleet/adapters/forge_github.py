@@ -16,7 +16,6 @@ from typing import Any
 from github import Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException, UnknownObjectException
 from github.GithubObject import NotSet
-from github.PullRequest import PullRequest
 from github.Repository import Repository
 from pydantic import SecretStr
 
@@ -31,12 +30,9 @@ from .github_errors import message as _message
 from .github_folder import read_folder
 from .github_graphql import TRUNCATED, Binary, read_at
 from .github_limits import heed, heed_remaining, spend
+from .github_pulls import find_or_create_pull, pull_info
 from .github_release import read_release
 
-NO_DRAFT_TITLE = "[conflicts: do not merge] "
-NO_DRAFT_NOTE = ("**Merge conflicts to resolve.** This repository cannot hold draft pull requests (its plan "
-                 "has none), so this one is open as a normal PR labelled `skills-conflict`: resolve the "
-                 "conflicts listed below before merging.")
 _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 
 
@@ -201,7 +197,7 @@ class GitHubForge:
 
     def get_pull(self, repo: str, number: int) -> PullRequestInfo:
         with self._mapped(repo, f"reading PR #{number}"):
-            return _info(self._repo(repo).get_pull(number))
+            return pull_info(self._repo(repo).get_pull(number))
 
     def branch_head(self, repo: str, branch: str) -> str | None:
         with self._mapped(repo, f"reading branch {branch}"):
@@ -235,7 +231,7 @@ class GitHubForge:
             base_sha = self._heads().pop((repo.lower(), base), None) or gh.get_git_ref(f"heads/{base}").object.sha
             commit_to_branch(gh, self._client(_owner(repo)).requester, branch, base_sha, files, commit_message,
                              force=force)
-            pr, created = _find_or_create_pull(gh, branch, base, title, body, draft)
+            pr, created = find_or_create_pull(gh, branch, base, title, body, draft)
             wanted = [*labels, LABEL_CONFLICT] if draft and not pr.draft else list(labels)
             missing = [name for name in dict.fromkeys(wanted) if name not in {lb.name for lb in pr.labels}]
             if missing:
@@ -280,32 +276,6 @@ class GitHubForge:
             except UnknownObjectException:
                 return False
             return True
-
-
-def _find_or_create_pull(gh: Repository, branch: str, base: str, title: str, body: str,
-                         draft: bool) -> tuple[PullRequest, bool]:
-    head = f"{gh.full_name.split('/')[0]}:{branch}"
-    try:
-        return gh.create_pull(base=base, head=head, title=title, body=body, draft=draft,
-                              maintainer_can_modify=True), True
-    except GithubException as exc:
-        if draft and exc.status == 422 and "draft pull requests are not supported" in _message(exc).lower():
-            # the repository's plan has no drafts: an ordinary PR that says plainly it must not merge as is
-            return gh.create_pull(base=base, head=head, title=f"{NO_DRAFT_TITLE}{title}", draft=False,
-                                  body=f"{NO_DRAFT_NOTE}\n\n{body}", maintainer_can_modify=True), True
-        if exc.status != 422 or "already exists" not in _message(exc):
-            raise
-    existing = next(iter(gh.get_pulls(state="open", head=head, base=base)), None)
-    if existing is None:
-        raise TransientError(f"{gh.full_name}: GitHub reported a PR for {branch} that is no longer open; retry")
-    return existing, False
-
-
-def _info(pr: PullRequest) -> PullRequestInfo:
-    return PullRequestInfo(
-        number=pr.number, url=pr.html_url, state=pr.state, merged=bool(pr.merged), draft=bool(pr.draft),
-        head_branch=pr.head.ref, base_branch=pr.base.ref, labels=tuple(lb.name for lb in pr.labels),
-        author=pr.user.login if pr.user else "", mergeable=pr.mergeable)
 
 
 def _owner(repo: str) -> str:
