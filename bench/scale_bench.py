@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-baseline-ref", metavar="COMMIT",
                         help="also measure cold start on this commit's code (e.g. the one before a change)")
     parser.add_argument("--profile", action="store_true", help="print the 1,000-PR run's top five (cProfile)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of tag -> 1,000 PRs (the median is shown)")
     parser.add_argument("--release-one", type=int, help=argparse.SUPPRESS)   # a child: one tag -> N PRs
     args = parser.parse_args(argv)
     if args.release_one:
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if "release" in sections:
         import scale_release
         sizes = (100, 1000, 5000) if args.full else (100, 1000)
-        table("Tag -> N PRs (emulator limits off)", scale_release.run(sizes, profile=args.profile))
+        table("Tag -> N PRs (emulator limits off)", scale_release.run(sizes, profile=args.profile, repeat=args.repeat))
     return 0
 
 

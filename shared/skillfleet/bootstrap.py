@@ -99,14 +99,15 @@ class LocalApp:
 
 def local(
     settings: Settings, *, registry: Registry | None = None, forge: Forge | None = None,
-    blobs: BlobStore | None = None, notifier: Notifier | None = None,
+    blobs: BlobStore | None = None, notifier: Notifier | None = None, workers: int = 1,
 ) -> LocalApp:
     """The in-process chain with the same doors as the deployed functions (the tag verifier from
-    settings, OIDC included): for the demo, `skillfleet release` and `skillfleet dlq replay`."""
+    settings, OIDC included): for the demo, `skillfleet release` and `skillfleet dlq replay`.
+    `workers` > 1 delivers concurrently, as several function instances would."""
     from .adapters.bus_memory import InProcessBus
 
     registry = registry or _registry(settings)
-    bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts)
+    bus = InProcessBus(registry=registry, max_attempts=settings.max_delivery_attempts, workers=workers)
     app = bootstrap(settings, registry=registry, forge=forge, blobs=blobs, bus=bus, notifier=notifier)
     for consumer in consumers(app):
         bus.subscribe(consumer)

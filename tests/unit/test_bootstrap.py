@@ -48,7 +48,7 @@ def test_local_subscribes_every_topic_function_and_keeps_the_settings_doors():
 
 def test_local_has_no_way_around_the_doors():
     # the in-process chain takes adapters, never a verifier: demo, release and replay get settings' doors
-    assert set(inspect.signature(local).parameters) == {"settings", "registry", "forge", "blobs", "notifier"}
+    assert set(inspect.signature(local).parameters) == {"settings", "registry", "forge", "blobs", "notifier", "workers"}
 
 
 def _calls(path: Path, name: str) -> list[int]:
