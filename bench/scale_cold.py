@@ -1,5 +1,11 @@
-"""Cold start per function: `import main` in a fresh interpreter (cwd functions/<name>, as Cloud
-Functions loads it) and its first event, next to a bare `python -c pass` measured in the same run.
+"""Cold start per function: `import main` in a fresh interpreter and its first event, next to a bare
+`python -c pass` measured in the same run.
+
+Measured on what is deployed: each function staged by `skillfleet deploy stage` and byte-compiled the
+way Cloud Functions' Python buildpack does at build time (`python3 -m compileall -f -q .`,
+GoogleCloudPlatform/buildpacks cmd/python/functions_framework/lib/lib.go), run from its own directory.
+The same from the repository's sources with no bytecode (this machine sets PYTHONDONTWRITEBYTECODE) is
+printed beside it: the worst case, every module compiled on import.
 
 The first event is a real one through the function's own door: a topic function gets a push whose
 body is unreadable (decoded, refused as permanent and parked in the registry's dead letters), the
@@ -47,19 +53,32 @@ def run(repeats: int = 3, *, baseline_ref: str | None = None) -> list[tuple[str,
     from skillfleet.runtime.functions import FUNCTIONS
     env = _env()
     old_env = {**env, "PYTHONPATH": _checkout(baseline_ref)} if baseline_ref else None
+    staged = _staged()
     bare = statistics.median(_bare() for _ in range(repeats))
-    rows = [("python -c pass (baseline)", f"{bare:.3f} s", "", "", "")]
+    rows = [("python -c pass (baseline)", f"{bare:.3f} s", "", "", "", "")]
     for spec in FUNCTIONS:
         kind = _type_of(spec.consumes[0]) if spec.consumes else ""
-        now = _median(spec.module, spec.entry_point, spec.trigger, kind, env, repeats)
-        before = _median(spec.module, spec.entry_point, spec.trigger, kind, old_env, repeats) if old_env else None
+        now = _median(staged / spec.module, spec.entry_point, spec.trigger, kind, env, repeats)
+        src = _median(REPO / "functions" / spec.module, spec.entry_point, spec.trigger, kind, env, repeats)
+        before = (_median(REPO / "functions" / spec.module, spec.entry_point, spec.trigger, kind, old_env, repeats)
+                  if old_env else None)
         rows.append((spec.name, f"import {_pair(before, now, 'import')}", f"first event {_pair(before, now, 'first')}",
-                     f"peak {now['rss_mib']:.0f} MiB", f"(+{now['import'] - bare:.3f} s over bare)"))
+                     f"peak {now['rss_mib']:.0f} MiB", f"(+{now['import'] - bare:.3f} s over bare)",
+                     f"no bytecode: {src['import']:.3f} / {src['first']:.3f} s"))
     return rows
 
 
-def _median(module: str, entry: str, trigger: str, kind: str, env: dict[str, str], n: int) -> dict[str, float]:
-    runs = [_child(module, entry, trigger, kind, env) for _ in range(n)]
+def _staged() -> Path:
+    """Every function as deployed: staged, then byte-compiled as the buildpack does."""
+    from skillfleet.infra import staging
+    out = Path(tempfile.mkdtemp(prefix="cold-staged-"))
+    for done in staging.stage(REPO, out):
+        subprocess.run([sys.executable, "-m", "compileall", "-f", "-q", "."], cwd=done.path, check=True)
+    return out
+
+
+def _median(where: Path, entry: str, trigger: str, kind: str, env: dict[str, str], n: int) -> dict[str, float]:
+    runs = [_child(where, entry, trigger, kind, env) for _ in range(n)]
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
@@ -88,11 +107,11 @@ def _bare() -> float:
     return time.perf_counter() - started
 
 
-def _child(module: str, entry: str, trigger: str, kind: str, env: dict[str, str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", _CHILD, entry, trigger, kind], cwd=REPO / "functions" / module,
+def _child(where: Path, entry: str, trigger: str, kind: str, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _CHILD, entry, trigger, kind], cwd=where,
                          env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"{module}: {out.stderr[-2000:]}")
+        raise RuntimeError(f"{where}: {out.stderr[-2000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -140,7 +140,7 @@ def _registry(settings: Settings) -> Registry:
 
 def _forge(settings: Settings, registry: Registry | None = None) -> Forge:
     from .adapters.forge_github import GitHubForge
-    from .adapters.github_auth import app_credentials
+    from .adapters.github_credentials import app_credentials
     token = settings.github_token.get_secret_value() if settings.github_token else ""
     app = app_credentials(settings.github_app_id, settings.github_app_private_key,
                           settings.github_app_private_key_file)
@@ -161,14 +161,17 @@ def _write_budget(settings: Settings, registry: Registry | None, app_id: int | N
 
 def _reviewer(settings: Settings) -> Reviewer | None:
     """Hard checks and the checks comment need the bot (its token or its App); approving needs the
-    reviewer identity (reviewer_token)."""
-    from .adapters.github_auth import app_credentials
+    reviewer identity (reviewer_token). Built on first use: only review-pr ever loads PyGithub for it."""
+    from .adapters.github_credentials import app_credentials
     app = app_credentials(settings.github_app_id, settings.github_app_private_key,
                           settings.github_app_private_key_file)
     if not settings.review_checks or (settings.github_token is None and app is None):
         return None
-    from .adapters.github_reviewer import GitHubReviewer
-    return GitHubReviewer(settings.github_url, settings.github_token or "", settings.reviewer_token, app=app)
+
+    def build() -> Reviewer:
+        from .adapters.github_reviewer import GitHubReviewer
+        return GitHubReviewer(settings.github_url, settings.github_token or "", settings.reviewer_token, app=app)
+    return lazy(build)
 
 
 def _agent(settings: Settings) -> AgentReviewer | None:

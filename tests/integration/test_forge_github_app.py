@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from skillfleet.adapters.blob_local import LocalBlobStore
 from skillfleet.adapters.bus_memory import InProcessBus
 from skillfleet.adapters.forge_github import GitHubForge
-from skillfleet.adapters.github_auth import AppCredentials, app_credentials
+from skillfleet.adapters.github_credentials import AppCredentials, app_credentials
 from skillfleet.bootstrap import bootstrap, consumers
 from skillfleet.domain.errors import PermanentError
 from skillfleet.domain.model import RolloutState

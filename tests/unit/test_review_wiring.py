@@ -7,6 +7,7 @@ from pathlib import Path
 from fakes import FakeBlobStore, FakeForge, FakeNotifier, FakeRegistry
 from skillfleet.adapters.agent_reviewer import ClaudeReviewer
 from skillfleet.adapters.github_reviewer import GitHubReviewer
+from skillfleet.adapters.lazy import unwrap
 from skillfleet.bootstrap import bootstrap, consumers
 from skillfleet.runtime.settings import Settings
 
@@ -28,15 +29,17 @@ def test_nothing_configured_means_no_reviewer_and_no_agent() -> None:
 
 
 def test_the_bot_token_turns_on_the_checks_and_the_reviewer_token_lets_it_approve() -> None:
-    plain = app(github_token="ghp_bot_secret").reviewer
+    plain = unwrap(app(github_token="ghp_bot_secret").reviewer)
     assert isinstance(plain, GitHubReviewer) and not plain.can_approve
     full = app(github_token="ghp_bot_secret", reviewer_token="ghp_reviewer_secret",
                security_team=["@acme/security"])
-    assert isinstance(full.reviewer, GitHubReviewer) and full.reviewer.can_approve
+    assert "secret" not in repr(full.reviewer)   # not built yet: the proxy's own repr
+    assert isinstance(unwrap(full.reviewer), GitHubReviewer) and full.reviewer.can_approve
     assert "secret" not in repr(full.reviewer)
     assert all(k["security_team"] == ["@acme/security"] for k in review_kwargs(full))
     assert app(github_token="ghp_bot_secret", review_checks=False).reviewer is None
-    assert isinstance(app(github_app_id=7, github_app_private_key="-----BEGIN KEY-----").reviewer, GitHubReviewer)
+    assert isinstance(unwrap(app(github_app_id=7, github_app_private_key="-----BEGIN KEY-----").reviewer),
+                      GitHubReviewer)
 
 
 def test_the_agent_needs_a_model_and_a_key() -> None:

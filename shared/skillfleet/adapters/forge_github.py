@@ -22,9 +22,10 @@ from pydantic import SecretStr
 from ..domain.errors import TransientError
 from ..domain.labels import LABEL_CONFLICT
 from ..ports import OpenedPullRequest, PullRequestInfo, ReleaseSource
-from .github_auth import AppCredentials, Counter, CountingToken, Installations, InstallationToken
+from .github_auth import Counter, CountingToken, Installations, InstallationToken
 from .github_branch import commit_to_branch
 from .github_budget import Limits, Reservations, WriteBudget
+from .github_credentials import AppCredentials
 from .github_errors import mapped
 from .github_errors import message as _message
 from .github_folder import read_folder

@@ -12,7 +12,8 @@ from pydantic import SecretStr
 
 from ..domain.codeowners import LOCATIONS, owners
 from ..domain.errors import PermanentError, TransientError
-from .github_auth import AppCredentials, Counter, Installations, InstallationToken
+from .github_auth import Counter, Installations, InstallationToken
+from .github_credentials import AppCredentials
 
 _MAX_FILE = 1_000_000
 

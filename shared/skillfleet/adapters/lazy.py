@@ -34,3 +34,8 @@ class _Lazy:
 def lazy(build: Callable[[], T]) -> T:
     """`build()` on first use, typed as what it builds."""
     return cast(T, _Lazy(build))
+
+
+def unwrap(port: T) -> T:
+    """What a `lazy` port stands for, built now (a port that is not lazy is returned as is)."""
+    return cast(T, port._target()) if isinstance(port, _Lazy) else port

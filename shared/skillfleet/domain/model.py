@@ -20,6 +20,9 @@ class Severity(str, Enum):
     SECURITY = "security"
 
 
+EDITED = "edited by a person"   # why a branch is blocked: its head is a commit skillfleet did not write
+
+
 class RolloutState(str, Enum):
     REQUESTED = "requested"
     PR_OPEN = "pr_open"

@@ -10,7 +10,6 @@ from ..domain.skill.bundle import Bundle
 from ..domain.skill.manifest import parse_skill_md
 from ..domain.versioning import ReleaseTag
 from ..ports import BlobStore, Forge, Registry
-from ..skills.validate import validate_skill_files
 
 
 def build_bundle(files: dict[str, bytes], tag: ReleaseTag) -> Bundle:
@@ -28,6 +27,7 @@ def build_bundle(files: dict[str, bytes], tag: ReleaseTag) -> Bundle:
 
 
 def _validate(files: dict[str, bytes], tag: ReleaseTag) -> None:
+    from ..skills.validate import validate_skill_files  # detect-secrets: only where a bundle is built
     report = validate_skill_files(files, {}, expected_name=tag.skill, expected_version=str(tag.version))
     if report.errors:
         raise UserError(f"skill {tag} is invalid: " + "; ".join(str(e) for e in report.errors))

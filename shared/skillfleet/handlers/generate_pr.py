@@ -13,7 +13,7 @@ from ..domain import pr_text
 from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata, recorded_version
 from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import PullRequestOpened, UpdateRepo
-from ..domain.model import Release, RolloutState, Service
+from ..domain.model import EDITED, Release, RolloutState, Service
 from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..outbox import flush_outbox
@@ -25,7 +25,6 @@ from .supersede import supersede_open
 
 _WORKABLE = {RolloutState.REQUESTED, RolloutState.FAILED}
 _OPEN = {RolloutState.PR_OPEN, RolloutState.CONFLICT}
-EDITED = "edited by a person"
 
 
 class _Edited(Exception):

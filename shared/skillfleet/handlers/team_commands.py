@@ -15,11 +15,10 @@ from functools import partial
 from typing import Any
 
 from ..domain.messages import GitHubEventReceived, UpdateRepo
-from ..domain.model import Release, RolloutItem, RolloutState
+from ..domain.model import EDITED, Release, RolloutItem, RolloutState
 from ..domain.versioning import Version
 from ..ports import Bus, Forge, Registry
 from ..runonce import once
-from .generate_pr import EDITED
 
 _COMMAND = re.compile(r"^\s*/skills\s+(\S+)", re.MULTILINE)
 _MAY_COMMAND = {"OWNER", "MEMBER", "COLLABORATOR"}
