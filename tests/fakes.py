@@ -53,6 +53,7 @@ from skillfleet.ports import (
     Registry,
     ReleaseSource,
 )
+from skillfleet.ports.registry import Ignore
 from skillfleet.runtime.delivery import Consumer, Delivery, Outcome, deliver
 from skillfleet_dev.demo import world
 
@@ -142,6 +143,7 @@ class FakeRegistry:
         self.outbox: dict[str, _OutboxRow] = {}      # by key, in insertion order
         self.ignores: set[tuple[str, str, str | None, int | None]] = set()   # (repo, skill, version, from_major)
         self.guards: dict[tuple[int, str], BranchGuard] = {}
+        self.ignore_meta: dict[tuple[str, str, str | None, int | None], tuple[str, datetime]] = {}  # actor, when
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._lock = threading.RLock()   # handlers may share one registry between threads
@@ -470,6 +472,7 @@ class FakeRegistry:
         added = key not in self.ignores
         if added:
             self.ignores.add(key)
+            self.ignore_meta[key] = (actor, self.clock())
             self.audit("skill.ignored", repo, {"skill": skill, "version": version, "from_major": from_major,
                                                "actor": actor})
         return added
@@ -477,6 +480,39 @@ class FakeRegistry:
     def ignored_repos(self, skill: str, version: str) -> set[str]:
         major = Version.parse(version).major
         return {r for r, s, v, m in self.ignores if s == skill and (v == version or (m is not None and m <= major))}
+
+    def list_ignores(self, *, skill: str | None = None, repo: str | None = None) -> list[Ignore]:
+        found = [self._ignore(k) for k in self.ignores
+                 if (skill is None or k[1] == skill) and (repo is None or k[0] == repo)]
+        return sorted(found, key=lambda i: (i.skill, i.repo, i.created_at or self.clock()))
+
+    def lift_ignores(self, repo: str, skill: str, *, actor: str) -> list[Ignore]:
+        with self._lock:
+            keys = [k for k in self.ignores if k[0] == repo and k[1] == skill]
+            lifted = sorted((self._ignore(k) for k in keys), key=lambda i: (i.from_major is not None, i.covers()))
+            self.ignores -= set(keys)
+            if lifted:
+                self.audit("skill.unignored", repo, {"skill": skill, "actor": actor,
+                                                     "lifted": [i.covers() for i in lifted]})
+            return lifted
+
+    def _ignore(self, key: tuple[str, str, str | None, int | None]) -> Ignore:
+        actor, when = self.ignore_meta.get(key, ("", self.clock()))
+        return Ignore(repo=key[0], skill=key[1], version=key[2], from_major=key[3], actor=actor, created_at=when)
+
+    def rearm_declined(self, release_id: int, repo: str, *, reason: str) -> bool:
+        with self._lock:
+            item = self.items.get((release_id, repo))
+            if item is None or item.state is not RolloutState.REJECTED:
+                return False
+            item.state, item.reason, item.pr_opened_at = RolloutState.REQUESTED, reason, None
+            item.lease_owner = item.lease_expires_at = None
+            item.updated_at, item.seq = self.clock(), next(self._seq)
+            release = self.releases[release_id]
+            self.audit("rollout.transition", repo, {
+                "release_id": release_id, "skill": release.skill, "version": release.version,
+                "from": "rejected", "to": "requested", "reason": reason, "pr_number": item.pr_number})
+            return True
 
     def branch_guard(self, release_id: int, repo: str) -> BranchGuard:
         return self.guards.get((release_id, repo), BranchGuard())

@@ -118,3 +118,67 @@ def test_a_failed_item_blocked_by_a_persons_commit_is_not_overwritten_by_retry()
     assert fleet.forge.resolve_ref(repo, Fleet.BRANCH) == theirs
     assert fleet.registry.blocked_items(release.id) == {repo: "edited by a person"}
     assert "trying this update again" in pr.comments[-1]
+
+
+def test_unignore_on_the_closed_pr_lifts_the_ignore_and_proposes_the_version_again_once() -> None:
+    fleet = Fleet(services=1)
+    repo = fleet.services[0].repo
+    release, pr = opened(fleet, repo)
+    fleet.run(team_commands.handle, command(repo, pr.number, "/skills ignore", comment_id=1))
+    assert pr.state == "closed"
+    unignore = command(repo, pr.number, "/skills unignore", comment_id=2)
+    fleet.run(team_commands.handle, unignore)
+    fleet.run(team_commands.handle, unignore)                  # a redelivery: lifted and queued once
+    assert fleet.registry.ignored_repos(Fleet.SKILL, "2.1.0") == set() and fleet.registry.list_ignores() == []
+    item = fleet.registry.get_rollout_item(release.id, repo)
+    assert item is not None and item.state is RolloutState.REQUESTED and item.reason == "ignore lifted by dana"
+    [asked] = [m for m in fleet.bus.of_type(UpdateRepo) if m.repo == repo]
+    assert len(pr.comments) == 2 and "lifted this repository's ignores" in pr.comments[-1]
+    assert "v2.1.0" in pr.comments[-1] and "a new PR follows" in pr.comments[-1]
+    fleet.run(generate_pr.handle, asked)
+    fresh = [p for p in fleet.forge.pulls(repo) if p.state == "open"]
+    assert len(fresh) == 1 and fresh[0].number != pr.number
+    item = fleet.registry.get_rollout_item(release.id, repo)
+    assert item is not None and item.state is RolloutState.PR_OPEN and item.pr_number == fresh[0].number
+    [audit] = [a["detail"] for a in fleet.registry.audit_log(subject=repo) if a["kind"] == "skill.unignored"]
+    assert audit == {"skill": Fleet.SKILL, "actor": "dana", "lifted": ["v2.1.0"]}
+    commands = [a["detail"] for a in fleet.registry.audit_log(subject=repo) if a["kind"] == "skills.command"]
+    assert [(c["command"], c["outcome"]) for c in reversed(commands)] == [("ignore", "done"), ("unignore", "done")]
+
+
+def test_unignore_after_ignore_major_brings_the_newest_release_the_repo_was_skipped_for() -> None:
+    fleet = Fleet(services=1)
+    repo = fleet.services[0].repo
+    release, pr = opened(fleet, repo)
+    fleet.run(team_commands.handle, command(repo, pr.number, "/skills ignore-major", comment_id=1))
+    newer, _ = fleet.registry.record_release(release.model_copy(update={
+        "id": None, "version": "2.2.0", "previous_version": "2.1.0", "tag": f"{Fleet.SKILL}-v2.2.0"}))
+    assert fleet.registry.rollout_candidates(Fleet.SKILL, below="2.2.0") == []      # fan-out skips the repo
+    fleet.run(team_commands.handle, command(repo, pr.number, "/skills unignore", comment_id=2))
+    assert [(m.version, m.repo) for m in fleet.bus.of_type(UpdateRepo)] == [("2.2.0", repo)]
+    item = fleet.registry.get_rollout_item(newer.id, repo)
+    assert item is not None and item.state is RolloutState.REQUESTED
+    assert "v2 and later majors" in pr.comments[-1] and "v2.2.0 is proposed" in pr.comments[-1]
+    # the 2.1.0 PR stays declined: only the newest release is proposed again
+    assert fleet.registry.get_rollout_item(release.id, repo).state is RolloutState.REJECTED
+
+
+def test_unignore_with_nothing_to_lift_says_so_and_a_drive_by_is_refused() -> None:
+    fleet = Fleet(services=1)
+    repo = fleet.services[0].repo
+    _release, pr = opened(fleet, repo)
+    fleet.run(team_commands.handle, command(repo, pr.number, "/skills unignore", comment_id=1))
+    assert "nothing to lift" in pr.comments[-1]
+    fleet.run(team_commands.handle, command(repo, pr.number, "/skills ignore", comment_id=2))
+    fleet.run(team_commands.handle, command(repo, pr.number, "/skills unignore", login="mallory",
+                                            association="NONE", comment_id=3))
+    assert "Only people with write access" in pr.comments[-1]
+    assert fleet.registry.ignored_repos(Fleet.SKILL, "2.1.0") == {repo}
+    assert [m for m in fleet.bus.of_type(UpdateRepo) if m.repo == repo] == []
+
+
+def test_every_command_is_listed_in_the_help_reply_and_in_the_pr_body() -> None:
+    from skillfleet.domain import pr_text
+    listed = {cmd.removeprefix("/skills ") for cmd, _ in pr_text.COMMANDS}
+    assert listed == set(team_commands._ACTIONS)
+    assert all(f"`/skills {name}`" in team_commands.HELP for name in team_commands._ACTIONS)

@@ -21,6 +21,8 @@ TITLE_TEMPLATE = "[Skills] Update {skill} from v{from_version} to v{version}"
 _TITLE_FIELDS = ("skill", "version", "from_version", "tag")
 COMMANDS = (
     ("/skills ignore", "never propose this version to this repository again (closes the PR)"),
+    ("/skills ignore-major", "propose no new major version of this skill to this repository (closes the PR)"),
+    ("/skills unignore", "lift this repository's ignores of this skill and propose its newest version again"),
     ("/skills rebase", "recompute this PR from the repository's default branch as it is now"),
     ("/skills retry", "try again after a failed or stuck update"),
 )

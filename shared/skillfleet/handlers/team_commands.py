@@ -1,7 +1,8 @@
 """Team commands on a skill PR (record-merge's function, from `github-events`), and people's commits
 on its branch.
 
-A comment `/skills ignore | ignore-major | rebase | retry` on one of skillfleet's PRs, by someone who
+A comment `/skills ignore | ignore-major | unignore | rebase | retry` on one of skillfleet's PRs (open or
+closed), by someone who
 may write to the repository (`author_association` OWNER, MEMBER or COLLABORATOR), is recorded,
 audited, answered with a comment and honoured; anyone else gets a polite reply. A comment is acted on
 once (its id), so a redelivered webhook changes nothing. A push on the update branch whose head is
@@ -19,12 +20,14 @@ from ..domain.model import EDITED, Release, RolloutItem, RolloutState
 from ..domain.versioning import Version
 from ..ports import Bus, Forge, Registry
 from ..runonce import once
+from . import unignore
 
 _COMMAND = re.compile(r"^\s*/skills\s+(\S+)", re.MULTILINE)
 _MAY_COMMAND = {"OWNER", "MEMBER", "COLLABORATOR"}
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
 HELP = ("`/skills ignore` (never propose this version here again), `/skills ignore-major` (no new major "
-        "version of this skill here), `/skills rebase` (recompute this PR from the default branch, "
+        "version of this skill here), `/skills unignore` (lift this repository's ignores of this skill and "
+        "propose its newest version again), `/skills rebase` (recompute this PR from the default branch, "
         "replacing commits on it), `/skills retry` (try a failed update again)")
 
 
@@ -90,7 +93,18 @@ def _ignore_major(ask: _Ask, *, registry: Registry, forge: Forge, bus: Bus) -> s
     registry.add_ignore(ask.repo, ask.release.skill, from_major=major, actor=ask.login)
     _close(ask, f"ignored with /skills ignore-major by @{ask.login}", registry=registry, forge=forge)
     return (f"@{ask.login}: skillfleet will not propose {ask.release.skill} v{major} or any later major "
-            "version to this repository until the ignore is lifted. This PR is closed.")
+            "version to this repository until the ignore is lifted (`/skills unignore`). This PR is closed.")
+
+
+def _unignore(ask: _Ask, *, registry: Registry, forge: Forge, bus: Bus) -> str:
+    skill = ask.release.skill
+    done = unignore.lift(ask.repo, skill, actor=ask.login, token=f"comment-{ask.comment_id}", registry=registry,
+                         bus=bus)
+    if not done.ignores:
+        return f"@{ask.login}: nothing to lift: this repository does not ignore any version of {skill}."
+    lifted = ", ".join(i.covers() for i in done.ignores)
+    return (f"@{ask.login}: lifted this repository's ignores of {skill} ({lifted}); new versions are proposed "
+            f"here as usual. {done.next_step}").rstrip()
 
 
 def _close(ask: _Ask, reason: str, *, registry: Registry, forge: Forge) -> None:
@@ -126,7 +140,8 @@ def _unknown(ask: _Ask, *, registry: Registry, forge: Forge, bus: Bus) -> str:
     return f"@{ask.login}: skillfleet does not know that command. It understands {HELP}."
 
 
-_ACTIONS = {"ignore": _ignore, "ignore-major": _ignore_major, "rebase": _rebase, "retry": _retry}
+_ACTIONS = {"ignore": _ignore, "ignore-major": _ignore_major, "unignore": _unignore, "rebase": _rebase,
+            "retry": _retry}
 
 
 def _on_push(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> None:

@@ -209,6 +209,23 @@ class BranchGuard:
     takeover: str | None = None    # a pending `/skills rebase` (its comment id)
 
 
+@dataclass(frozen=True)
+class Ignore:
+    """A repository declining a skill: one version (`/skills ignore`) or every version from a major on
+    (`/skills ignore-major`)."""
+
+    repo: str
+    skill: str
+    version: str | None = None
+    from_major: int | None = None
+    actor: str = ""
+    created_at: datetime | None = None
+
+    def covers(self) -> str:
+        """What it declines, in words: `v2.1.0` or `v3 and later majors`."""
+        return f"v{self.version}" if self.version is not None else f"v{self.from_major} and later majors"
+
+
 class TeamStore(Protocol):
     """Team commands: declined versions and the guard of each update branch."""
 
@@ -224,6 +241,17 @@ class TeamStore(Protocol):
     def block_branch(self, release_id: int, repo: str, reason: str) -> bool: ...
     def request_takeover(self, release_id: int, repo: str, token: str) -> None: ...
     def blocked_items(self, release_id: int) -> dict[str, str]: ...
+    def list_ignores(self, *, skill: str | None = None, repo: str | None = None) -> list[Ignore]:
+        """The recorded ignores (of `skill`, of `repo`), by skill, repo, then when recorded."""
+        ...
+    def lift_ignores(self, repo: str, skill: str, *, actor: str) -> list[Ignore]:
+        """Forget every ignore of `skill` in `repo` (version and major ignores), audited with `actor`;
+        the ignores lifted (none: there was nothing to lift)."""
+        ...
+    def rearm_declined(self, release_id: int, repo: str, *, reason: str) -> bool:
+        """An ignore was lifted: the item, `rejected` when its PR was declined, is `requested` again
+        (audited as a transition; its next PR starts a new SLA clock). False when it was not rejected."""
+        ...
 
 
 @dataclass(frozen=True)

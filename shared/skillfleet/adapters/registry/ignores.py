@@ -1,11 +1,14 @@
 """Team commands in the registry: the versions a repository declined (`/skills ignore`,
-`/skills ignore-major`) and each update branch's guard (the head skillfleet wrote, a block when a
+`/skills ignore-major`, lifted by `/skills unignore` or `skillfleet ignores lift`) and each update branch's guard (the head skillfleet wrote, a block when a
 person committed on it, a pending `/skills rebase`)."""
 from __future__ import annotations
 
+from typing import Any
+
 from ...ports import BranchGuard
+from ...ports.registry import Ignore
 from .base import RegistryBase
-from .sql import jsonb, one
+from .sql import jsonb, one, rows
 
 
 class IgnoreStore(RegistryBase):
@@ -31,6 +34,40 @@ class IgnoreStore(RegistryBase):
                            AND (version = %s OR from_major <= split_part(%s, '.', 1)::int)""",
                         (skill, version, version))
             return {str(r[0]) for r in cur.fetchall()}
+
+    def list_ignores(self, *, skill: str | None = None, repo: str | None = None) -> list[Ignore]:
+        with self._tx() as cur:
+            cur.execute("""SELECT * FROM skill_ignores WHERE (%s::text IS NULL OR skill = %s)
+                           AND (%s::text IS NULL OR repo = %s) ORDER BY skill, repo, created_at""",
+                        (skill, skill, repo, repo))
+            return [_ignore(r) for r in rows(cur)]
+
+    def lift_ignores(self, repo: str, skill: str, *, actor: str) -> list[Ignore]:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM skill_ignores WHERE repo = %s AND skill = %s RETURNING *", (repo, skill))
+            lifted = sorted((_ignore(r) for r in rows(cur)), key=lambda i: (i.from_major is not None, i.covers()))
+            if lifted:
+                cur.execute("INSERT INTO audit_log (kind, subject, detail) VALUES (%s, %s, %s::jsonb)",
+                            ("skill.unignored", repo, jsonb({"skill": skill, "actor": actor,
+                                                             "lifted": [i.covers() for i in lifted]})))
+        return lifted
+
+    def rearm_declined(self, release_id: int, repo: str, *, reason: str) -> bool:
+        # the one way back from `rejected` besides a reopened PR: the team lifted the ignore that declined it
+        with self._tx() as cur:
+            cur.execute("""UPDATE rollout_items i SET state = 'requested', reason = %s, pr_opened_at = NULL,
+                               lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), state_changed_at = now()
+                           FROM skill_releases r WHERE r.id = i.release_id
+                           AND i.release_id = %s AND i.repo = %s AND i.state = 'rejected'
+                           RETURNING i.pr_number, r.skill, r.version""", (reason, release_id, repo))
+            row = one(cur)
+            if row is not None:
+                cur.execute("INSERT INTO audit_log (kind, subject, detail) VALUES (%s, %s, %s::jsonb)",
+                            ("rollout.transition", repo, jsonb({
+                                "release_id": release_id, "skill": row["skill"], "version": row["version"],
+                                "from": "rejected", "to": "requested", "reason": reason,
+                                "pr_number": row["pr_number"]})))
+        return row is not None
 
     def branch_guard(self, release_id: int, repo: str) -> BranchGuard:
         with self._tx() as cur:
@@ -70,3 +107,8 @@ class IgnoreStore(RegistryBase):
             cur.execute("SELECT repo, blocked FROM rollout_items WHERE release_id = %s AND blocked IS NOT NULL",
                         (release_id,))
             return {str(r[0]): str(r[1]) for r in cur.fetchall()}
+
+
+def _ignore(row: dict[str, Any]) -> Ignore:
+    return Ignore(repo=str(row["repo"]), skill=str(row["skill"]), version=row["version"],
+                  from_major=row["from_major"], actor=str(row["actor"]), created_at=row["created_at"])
