@@ -26,11 +26,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure cold start on this commit's code (e.g. the one before a change)")
     parser.add_argument("--profile", action="store_true", help="print the 1,000-PR run's top five (cProfile)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of tag -> 1,000 PRs (the median is shown)")
+    parser.add_argument("--no-webhooks", action="store_true",
+                        help="tag -> N PRs without the emulator's webhooks (no review-pr, record-merge)")
     parser.add_argument("--release-one", type=int, help=argparse.SUPPRESS)   # a child: one tag -> N PRs
     args = parser.parse_args(argv)
     if args.release_one:
         import scale_release
-        return scale_release.child(args.release_one, ROOT, profile=args.profile)
+        return scale_release.child(args.release_one, ROOT, profile=args.profile, webhooks=not args.no_webhooks)
     sections = args.only or ["fleet", "cold", "release"]
     if "fleet" in sections:
         fleet_section(baseline=not args.no_baseline_fan_out)
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     if "release" in sections:
         import scale_release
         sizes = (100, 1000, 5000) if args.full else (100, 1000)
-        table("Tag -> N PRs (emulator limits off)", scale_release.run(sizes, profile=args.profile, repeat=args.repeat))
+        table("Tag -> N PRs (emulator limits off)", scale_release.run(sizes, profile=args.profile, repeat=args.repeat,
+                                                                    webhooks=not args.no_webhooks))
     return 0
 
 

@@ -23,35 +23,40 @@ TOKEN = "ghp_bench_token_not_a_secret"
 WORKERS = 4   # generate-pr runs as many instances in production; the in-process bus runs this many
 
 
-def run(sizes: tuple[int, ...], *, profile: bool = False, repeat: int = 1) -> list[tuple[str, ...]]:
+def run(sizes: tuple[int, ...], *, profile: bool = False, repeat: int = 1,
+        webhooks: bool = True) -> list[tuple[str, ...]]:
+    hooks = ("webhooks on: each PR's events signed by the emulator, POSTed to the github-webhook door and "
+             "handled by review-pr and record-merge" if webhooks else "no webhooks")
     print(f"\ntag -> N PRs: GitHub emulator in its own process (python -m skillfleet_dev.ghemu, limits off, "
-          f"no webhooks), chain in another with {WORKERS} bus workers; median of {repeat} for 1,000", flush=True)
+          f"{hooks}), chain in another with {WORKERS} bus workers; median of {repeat} for 1,000", flush=True)
     rows, base = [], None
     for n in sizes:
-        runs = [_one(n, profile=False) for _ in range(repeat if n == 1000 else 1)]
+        runs = [_one(n, profile=False, webhooks=webhooks) for _ in range(repeat if n == 1000 else 1)]
         if profile and n == 1000:   # an extra run: the profiler's overhead stays out of the timed ones
-            runs.append(_one(n, profile=True))
+            runs.append(_one(n, profile=True, webhooks=webhooks))
             print(f"\nProfile of tag -> {n:,} PRs (top five by own time, all workers):\n{runs.pop()['profile']}")
         found = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
         per_pr = found["seconds"] / max(1, found["prs"])
         base = base or per_pr
         times = ", ".join(f"{r['seconds']:.1f}" for r in runs)
         each = f" (median; runs {times} s)" if len(runs) > 1 else ""
-        rows.append((f"tag -> {n:,} PRs", f"{found['seconds']:.1f} s{each}", f"{found['prs']:,} PRs opened",
+        rows.append((f"tag -> {n:,} PRs", f"{found['seconds']:.1f} s{each}",
+                     f"{found['prs']:,} PRs opened, {found['events']:,} webhook events handled",
                      f"{per_pr * 1000:.0f} ms/PR ({per_pr / base:.2f}x the 100-PR run)",
                      f"peak {found['peak_mib']:.0f} MiB (+{found['grew_mib']:.0f} MiB during the release)"))
     return rows
 
 
-def _one(n: int, *, profile: bool) -> dict[str, Any]:
+def _one(n: int, *, profile: bool, webhooks: bool) -> dict[str, Any]:
     args = [sys.executable, str(Path(__file__).with_name("scale_bench.py")), "--release-one", str(n)]
-    out = subprocess.run([*args, *(["--profile"] if profile else [])], capture_output=True, text=True, check=False)
+    flags = [*(["--profile"] if profile else []), *([] if webhooks else ["--no-webhooks"])]
+    out = subprocess.run([*args, *flags], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"tag -> {n} PRs failed:\n{out.stderr[-3000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def child(n: int, root: Path, *, profile: bool) -> int:
+def child(n: int, root: Path, *, profile: bool, webhooks: bool = True) -> int:
     from skillfleet.adapters.blob_local import LocalBlobStore
     from skillfleet.adapters.forge_github import GitHubForge
     from skillfleet.bootstrap import local
@@ -67,16 +72,58 @@ def child(n: int, root: Path, *, profile: bool) -> int:
         chain = local(s, registry=registry, blobs=LocalBlobStore(work / "blobs"), workers=WORKERS,
                       forge=GitHubForge(gh.api_url, TOKEN, throttle=False))
         demo.seed_world(gh, chain.app, n)   # type: ignore[arg-type]  # RemoteEmulator: same seeding calls
-        before = _rss_mib()
-        prof = _profile_workers(chain.bus) if profile else None
-        started = time.perf_counter()
-        demo.release_tag(gh, chain.app)   # type: ignore[arg-type]
-        chain.drain()
-        seconds = time.perf_counter() - started
+        with _webhook_receiver(chain) if webhooks else contextlib.nullcontext() as url:
+            if url:
+                gh.add_hook(url, secret="bench")
+            before = _rss_mib()
+            prof = _profile_workers(chain.bus) if profile else None
+            started = time.perf_counter()
+            demo.release_tag(gh, chain.app)   # type: ignore[arg-type]
+            _settle(chain, gh)
+            seconds = time.perf_counter() - started
         report = _top_five(prof) if prof else ""
-    print(json.dumps({"seconds": seconds, "prs": chain.bus.stats.by_topic[Topic.PR_OPENED], "profile": report,
-                      "peak_mib": _rss_mib(), "grew_mib": _rss_mib() - before}))
+    stats = chain.bus.stats.by_topic
+    print(json.dumps({"seconds": seconds, "prs": stats[Topic.PR_OPENED], "events": stats[Topic.GITHUB_EVENTS],
+                      "profile": report, "peak_mib": _rss_mib(), "grew_mib": _rss_mib() - before}))
     return 0
+
+
+def _settle(chain: Any, gh: Any) -> None:
+    """Drain the bus, wait for the emulator's webhook queue, again, until neither has anything new."""
+    seen = -1
+    while chain.bus.stats.published != seen:
+        seen = chain.bus.stats.published
+        chain.drain()
+        if not gh.flush(timeout=300):
+            raise RuntimeError("the emulator's webhooks did not drain in 300 s")
+
+
+@contextlib.contextmanager
+def _webhook_receiver(chain: Any) -> Iterator[str]:
+    """github-webhook's door on a local port: the emulator POSTs signed deliveries here, as GitHub would
+    to the function's URL; `chain.webhook` checks the signature and publishes to github-events."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Door(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            reply = chain.webhook(dict(self.headers.items()), body)
+            self.send_response(reply.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Door)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager

@@ -21,6 +21,16 @@ def test_the_bus_counts_every_message_and_keeps_the_newest() -> None:
     assert len(everything.published) == 1000
 
 
+def test_big_messages_are_kept_within_a_byte_bound_too() -> None:
+    """Webhook events carry GitHub's whole payload (~20 KB): a count alone would keep hundreds of MB."""
+    from skillfleet.domain.messages import GitHubEventReceived
+    bus = InProcessBus(keep=5_000, keep_bytes=200_000)
+    blob = {"pull_request": {"body": "x" * 10_000}}
+    bus.publish_many([GitHubEventReceived(event="pull_request", delivery_id=str(i), payload=blob) for i in range(200)])
+    assert bus.stats.published == 200 and 15 <= len(bus.published) <= 22
+    assert bus.published[-1].delivery_id == "199"
+
+
 def test_the_request_log_counts_every_route_and_keeps_a_window() -> None:
     log = RequestLog(keep=50)
     for i in range(500):

@@ -22,6 +22,7 @@ from ..ports import Registry
 from ..runtime.delivery import Consumer, Delivery, Outcome, deliver
 
 KEEP_PUBLISHED = 5_000   # published messages kept for inspection by default
+KEEP_BYTES = 8 << 20     # ... and at most this much of their encoded bodies (webhook events are ~20 KB each)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class InProcessBus:
     def __init__(
         self, *, registry: Registry | None = None, max_attempts: int = 5, duplicate: bool = False,
         workers: int = 1, progress: Callable[[BusStats], None] | None = None, keep: int | None = KEEP_PUBLISHED,
+        keep_bytes: int | None = KEEP_BYTES,
     ) -> None:
         self._registry = registry
         self._max_attempts = max_attempts
@@ -55,6 +57,9 @@ class InProcessBus:
         self.stats = BusStats()
         self.published: list[Message] = []   # the newest `keep` messages (None: all); stats count every one
         self._keep = keep
+        self._keep_bytes = keep_bytes if keep is not None else None
+        self._sizes: deque[int] = deque()      # encoded size of each kept message, oldest first
+        self._kept_bytes = 0
 
     def subscribe(self, consumer: Consumer) -> None:
         self._subs[consumer.topic].append(consumer)
@@ -73,13 +78,28 @@ class InProcessBus:
             self.stats.published += 1
             self.stats.by_topic[topic] += 1
             if message is not None:
-                self.published.append(message)
-                if self._keep is not None and len(self.published) > self._keep + self._keep // 10:
-                    del self.published[:-self._keep]   # trimmed in steps: memory stays flat on long runs
+                self._remember(message, len(data))
             for consumer in self._subs.get(topic, []):
                 for _ in range(copies):
                     self._queue.append((consumer, Delivery(data, attrs, message_id)))
         return message_id
+
+    def _remember(self, message: Message, size: int) -> None:
+        """Keep `message` for inspection within the count and byte bounds; trimmed in steps (a slice
+        delete per tenth of the bound), so memory stays flat on long runs. Called under the lock."""
+        self.published.append(message)
+        if self._keep is None:
+            return
+        self._sizes.append(size)
+        self._kept_bytes += size
+        limit_bytes = self._keep_bytes if self._keep_bytes is not None else float("inf")
+        if len(self.published) <= self._keep + self._keep // 10 and self._kept_bytes <= limit_bytes * 1.1:
+            return
+        drop = 0
+        while self._sizes and (len(self._sizes) > self._keep or self._kept_bytes > limit_bytes):
+            self._kept_bytes -= self._sizes.popleft()
+            drop += 1
+        del self.published[:drop]
 
     def drain(self, *, progress: Callable[[BusStats], None] | None = None) -> BusStats:
         """Deliver until nothing is left (including retries). Returns the running stats.
