@@ -197,3 +197,36 @@ def test_once_runs_an_action_once_and_again_after_a_failure(reg: Registry) -> No
         once(reg, "digest", "other", fail)
     assert once(reg, "digest", "other", lambda: done.append("retried"))    # the failure let the retry through
     assert done == ["sent", "retried"]
+
+
+def test_ignores_listed_lifted_and_a_declined_item_rearmed(reg: Registry) -> None:
+    rid = seeded(reg, {"acme/a": "t", "acme/b": "t"})
+    reg.add_ignore("acme/a", SKILL, version="2.1.0", actor="dana")
+    reg.add_ignore("acme/a", SKILL, from_major=3, actor="dana")
+    reg.add_ignore("acme/b", "lint", version="1.1.0", actor="erin")
+    assert [(i.repo, i.skill, i.covers(), i.actor) for i in reg.list_ignores(skill=SKILL)] == [
+        ("acme/a", SKILL, "v2.1.0", "dana"), ("acme/a", SKILL, "v3 and later majors", "dana")]
+    assert [i.skill for i in reg.list_ignores(repo="acme/b")] == ["lint"]
+    assert all(i.created_at is not None for i in reg.list_ignores())
+    assert reg.lift_ignores("acme/b", SKILL, actor="ops") == []                 # nothing to lift: not audited
+    lifted = reg.lift_ignores("acme/a", SKILL, actor="ops")
+    assert [i.covers() for i in lifted] == ["v2.1.0", "v3 and later majors"]
+    assert reg.ignored_repos(SKILL, "2.1.0") == set() and reg.ignored_repos(SKILL, "3.0.0") == set()
+    assert [i.repo for i in reg.list_ignores()] == ["acme/b"]
+    [audit] = [a["detail"] for a in reg.audit_log(subject="acme/a") if a["kind"] == "skill.unignored"]
+    assert audit == {"skill": SKILL, "actor": "ops", "lifted": ["v2.1.0", "v3 and later majors"]}
+    # a declined PR's item comes back to `requested`, keeping its PR number; a new PR restarts its clock
+    reg.transition(rid, "acme/a", S.PR_OPEN, pr_number=7, pr_url="u7")
+    reg.transition(rid, "acme/a", S.REJECTED, reason="ignored with /skills ignore by @dana")
+    assert not reg.rearm_declined(rid, "acme/b", reason="ignore lifted by ops")     # requested, not rejected
+    assert reg.rearm_declined(rid, "acme/a", reason="ignore lifted by ops")
+    assert not reg.rearm_declined(rid, "acme/a", reason="ignore lifted by ops")     # a repeat
+    item = reg.get_rollout_item(rid, "acme/a")
+    assert item is not None and (item.state, item.reason, item.pr_number, item.pr_opened_at) == (
+        S.REQUESTED, "ignore lifted by ops", 7, None)
+    assert reg.claim_rollout_item(rid, "acme/a", owner="w", lease_seconds=60) is not None
+    item, _ = reg.transition(rid, "acme/a", S.PR_OPEN, pr_number=9, pr_url="u9")
+    assert item.pr_number == 9 and item.pr_opened_at is not None
+    moves = [(a["detail"]["from"], a["detail"]["to"]) for a in reg.audit_log(subject="acme/a")
+             if a["kind"] == "rollout.transition"]
+    assert moves[:2] == [("requested", "pr_open"), ("rejected", "requested")]

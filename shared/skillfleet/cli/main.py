@@ -24,6 +24,7 @@ _COMMANDS = (
     "demo_cmd", "db_cmd", "services_cmd", "release_cmd", "status_cmd",
     "skills_cmd", "merge_cmd", "infra_cmd", "deploy_cmd", "dev_cmd", "dlq_cmd", "rollout_cmd",
     "dashboard_cmd", "teams_cmd",
+    "ignores_cmd",
 )
 EXIT_CODES = """exit codes:
   0    done (status: the release is recorded; lists: printed, possibly empty)

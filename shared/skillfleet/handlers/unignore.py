@@ -32,6 +32,7 @@ class Lifted:
 
     ignores: list[Ignore]
     next_step: str = ""
+    queued: bool = False      # an UpdateRepo was written to the outbox (published now when a bus was given)
 
 
 def lift(repo: str, skill: str, *, actor: str, token: str, registry: Registry, bus: Bus | None) -> Lifted:
@@ -41,9 +42,9 @@ def lift(repo: str, skill: str, *, actor: str, token: str, registry: Registry, b
     `bus` None (the CLI without one): the outbox entry waits for the next flush (sla-sweep)."""
     release = newest_proposable(registry, skill)
     declined = release is not None and repo in registry.ignored_repos(skill, release.version)
-    next_step = _back_in_line(repo, release, actor=actor, token=token, registry=registry, bus=bus) \
-        if release is not None and declined else ""
-    return Lifted(registry.lift_ignores(repo, skill, actor=actor), next_step)
+    next_step, queued = _back_in_line(repo, release, actor=actor, token=token, registry=registry, bus=bus) \
+        if release is not None and declined else ("", False)
+    return Lifted(registry.lift_ignores(repo, skill, actor=actor), next_step, queued)
 
 
 def newest_proposable(registry: Registry, skill: str) -> Release | None:
@@ -56,23 +57,25 @@ def newest_proposable(registry: Registry, skill: str) -> Release | None:
 
 
 def _back_in_line(repo: str, release: Release, *, actor: str, token: str, registry: Registry,
-                  bus: Bus | None) -> str:
+                  bus: Bus | None) -> tuple[str, bool]:
     name = f"{release.skill} v{release.version}"
     running = {s.skill: s.version for s in registry.service_skills(skill=release.skill, repo=repo)}
     if release.skill in running and Version.parse(running[release.skill]) >= Version.parse(release.version):
-        return f"This repository already runs {release.skill} v{running[release.skill]}."
+        return f"This repository already runs {release.skill} v{running[release.skill]}.", False
     control = registry.rollout_control(release.id or 0)
     if control.phase in _OVER:
-        return f"The rollout of {name} was {control.phase.value.replace('_', ' ')}; the next release is proposed as usual."
+        over = control.phase.value.replace("_", " ")
+        return f"The rollout of {name} was {over}; the next release is proposed as usual.", False
     item = _rearmed(repo, release, control, actor=actor, registry=registry)
     if item.state in (RolloutState.PR_OPEN, RolloutState.CONFLICT):
-        return f"{name} is already proposed here" + (f" in #{item.pr_number}." if item.pr_number else ".")
+        return f"{name} is already proposed here" + (f" in #{item.pr_number}." if item.pr_number else "."), False
     if item.state not in _WAITING:
-        return f"{name} is {item.state.value} here."
+        return f"{name} is {item.state.value} here.", False
     if control.phase is RolloutPhase.PAUSED or item.wave > current_wave(control, _items(registry, release)):
-        return f"{name} is queued here and is proposed when its rollout wave opens (the rollout is {control.phase.value})."
+        return (f"{name} is queued here and is proposed when its rollout wave opens "
+                f"(the rollout is {control.phase.value})."), False
     _queue(repo, release, item, token=token, registry=registry, bus=bus)
-    return f"{name} is proposed to this repository again: a new PR follows shortly."
+    return f"{name} is proposed to this repository again: a new PR follows shortly.", True
 
 
 def _rearmed(repo: str, release: Release, control: RolloutControl, *, actor: str, registry: Registry) -> RolloutItem:

@@ -1,6 +1,7 @@
 """Team commands in the registry: the versions a repository declined (`/skills ignore`,
-`/skills ignore-major`, lifted by `/skills unignore` or `skillfleet ignores lift`) and each update branch's guard (the head skillfleet wrote, a block when a
-person committed on it, a pending `/skills rebase`)."""
+`/skills ignore-major`; lifted by `/skills unignore` or `skillfleet ignores lift`) and each update
+branch's guard (the head skillfleet wrote, a block when a person committed on it, a pending
+`/skills rebase`)."""
 from __future__ import annotations
 
 from typing import Any
