@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,8 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     root.mkdir(parents=True)
     progress.step("starting the registry (embedded PostgreSQL) and applying migrations")
     settings = where.choose(settings)
-    registry = fresh_registry(settings)
+    clock = waves.Clock()   # the demo's days: the registry records rollout transitions at its time
+    registry = fresh_registry(settings, clock=clock)
     where.mark(registry)
     # persistent: its PRs stay readable after the demo (`skillfleet demo --serve`)
     with PersistentEmulator(root / "github", token=TOKEN, webhook_secret=WEBHOOK_SECRET) as gh:
@@ -109,7 +111,7 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
             _release(gh, app, bus, progress, result)
             rng = random.Random(seed)
             status = waves.staged(gh, app, bus, progress.step,
-                                  lambda items: _play_teams(gh, bus, progress, rng, items))
+                                  lambda items: _play_teams(gh, bus, progress, rng, items), clock)
             _tally(app, bus, result)
             gh.remove_hook(hook)   # its receiver ends with the demo: the saved world keeps no dead hook
         adoption = registry.adoption(world.SKILL, "2.1.0")
@@ -118,6 +120,10 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     out("")
     out("Rollout timeline (the demo's clock jumps a day at a time; each wave opens only behind its gate):")
     for line in waves.timeline(app, release) if release is not None else []:
+        out(f"  {line}")
+    out("")
+    out("Burndown (the dashboard's chart as a table: items per state, in the demo's time):")
+    for line in waves.burndown(app, release) if release is not None else []:
         out(f"  {line}")
     out("")
     out("$ skillfleet rollout status gcp-nodejs-cicd-v2.1.0")
@@ -137,8 +143,9 @@ def run(settings: Settings, *, services: int = 50, seed: int = 7, out: Callable[
     return result
 
 
-def fresh_registry(settings: Settings) -> Registry:
-    """A new, empty demo database on the embedded server (started on demand, then reused)."""
+def fresh_registry(settings: Settings, clock: Callable[[], datetime] | None = None) -> Registry:
+    """A new, empty demo database on the embedded server (started on demand, then reused); `clock`:
+    the time the registry records rollout transitions at (the demo's)."""
     from skillfleet.adapters.registry import connect_registry, embedded, embedded_pgdata
     server = embedded.ensure_running(embedded_pgdata(settings))
     conn = server.connect("postgres", autocommit=True)
@@ -146,7 +153,7 @@ def fresh_registry(settings: Settings) -> Registry:
         conn.cursor().execute(f'DROP DATABASE IF EXISTS "{settings.db_name}" WITH (FORCE)')
     finally:
         conn.close()
-    return connect_registry(settings)
+    return connect_registry(settings, clock=clock)
 
 
 def _forge(url: str) -> Forge:

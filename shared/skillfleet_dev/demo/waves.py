@@ -27,8 +27,14 @@ TRIP_REASON = "node:20 breaks our native addon; tracking in #412"
 
 
 class Clock:
+    """The demo's clock: the registry records each rollout transition at its time (connect_registry's
+    `clock`), and the sweeps and operator actions read it, so the burndown follows the demo's days."""
+
     def __init__(self) -> None:
         self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
 
     def advance(self, hours: float) -> datetime:
         self.now += timedelta(hours=hours)
@@ -36,12 +42,12 @@ class Clock:
 
 
 def staged(gh: GitHubEmulator, app: App, bus: InProcessBus, step: Callable[[str], None],
-           play_last: Callable[[list[RolloutItem]], None]) -> str:
-    """Play the rollout of the demo release; `play_last` plays the teams of the last wave.
-    Returns `rollout status` at the end."""
+           play_last: Callable[[list[RolloutItem]], None], clock: Clock | None = None) -> str:
+    """Play the rollout of the demo release on `clock` (the registry's own, so what the teams do is
+    recorded at the demo's time); `play_last` plays the teams of the last wave. Returns `rollout status`."""
     release = app.registry.get_release(world.SKILL, "2.1.0")
     assert release is not None and release.id is not None
-    clock = Clock()
+    clock = clock or Clock()
 
     def sweep(hours: float, why: str) -> None:
         step(f"demo clock +{hours:.0f}h: {why}")
@@ -51,16 +57,20 @@ def staged(gh: GitHubEmulator, app: App, bus: InProcessBus, step: Callable[[str]
     def gate(wave: int) -> str:
         return _view(app, release, clock).waves[wave].verdict.summary
 
+    clock.advance(2)   # the teams take a couple of hours to review: the burndown shows each wave's merges
     _merge_all(gh, app, bus, _wave(app, release, 0))
     step(f"the {len(_wave(app, release, 0))} pilot teams merge; {gate(0)}")
     sweep(2, "the sweep runs: the pilot wave must soak a day after its last merge")
     step(f"    {gate(0)}")
     sweep(24, "a day later the pilot wave is soaked and healthy: wave 1 opens")
+    clock.advance(2)
     _merge_all(gh, app, bus, _wave(app, release, 1))
     sweep(26, "wave 1 merged and soaked: wave 2 opens")
+    clock.advance(2)
     tripped = _trip(gh, app, bus, _wave(app, release, 2))
     sweep(26, f"in wave 2 {tripped} closes its PR ({TRIP_REASON})")
     step(f"    rollout {_view(app, release, clock).control.phase.value}: {gate(2)}")
+    clock.advance(2)
     _reopen_and_merge(gh, app, bus, tripped)
     step(f"{tripped} finds a fix and merges after all; the platform team resumes the rollout")
     result = rollout_ops.resume(release, registry=app.registry, blobs=app.blobs, bus=bus, notifier=app.notifier,
@@ -72,6 +82,7 @@ def staged(gh: GitHubEmulator, app: App, bus: InProcessBus, step: Callable[[str]
     rollout_ops.advance(release, registry=app.registry, bus=bus, actor="platform-lead", reason=reason,
                         now=clock.advance(1))
     _settle(gh, bus)
+    clock.advance(2)
     play_last(_wave(app, release, 3))
     clock.advance(1)
     return render(_view(app, release, clock))
@@ -89,6 +100,15 @@ def timeline(app: App, release: Release) -> list[str]:
                      f"{w.verdict.conflict:>10}  {w.verdict.status.value}")
         if w.opened and w.opened.reason:
             lines.append(f"{'':<12}why: {w.opened.reason}")
+    return lines
+
+
+def burndown(app: App, release: Release) -> list[str]:
+    """The dashboard's burndown as text: items per state at each time the registry recorded."""
+    points = app.registry.burndown(release.id or 0)
+    lines = [f"{'at (demo clock)':<18}{'merged':>8}{'in review':>11}{'conflict':>10}{'rejected':>10}"]
+    for p in points:
+        lines.append(f"{p.at:%a %H:%M}{'':<9}{p.merged:>8}{p.in_review:>11}{p.conflict:>10}{p.rejected:>10}")
     return lines
 
 

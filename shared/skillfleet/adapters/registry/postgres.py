@@ -7,6 +7,8 @@ releases), rollout, adoption, ops (idempotency, audit, dead letters, promotions)
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ...ports import Registry
@@ -27,10 +29,12 @@ class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, Cont
         return f"PostgresRegistry({self._db.where})"
 
 
-def connect_registry(settings: Settings, **kwargs: Any) -> PostgresRegistry:
+def connect_registry(settings: Settings, *, clock: Callable[[], datetime] | None = None,
+                     **kwargs: Any) -> PostgresRegistry:
     """The registry on the database Settings select (see database.py), migrated to the current schema.
 
-    The one factory: every command, function and test gets its registry here.
+    The one factory: every command, function and test gets its registry here. `clock`: the time
+    rollout transitions are recorded at (the demo's virtual clock); by default the database's.
     """
     database = open_database(settings, **kwargs)
     try:
@@ -38,7 +42,9 @@ def connect_registry(settings: Settings, **kwargs: Any) -> PostgresRegistry:
     except BaseException:
         database.close()
         raise
-    return PostgresRegistry(database)
+    registry = PostgresRegistry(database)
+    registry.clock = clock
+    return registry
 
 
 def _conforms(registry: PostgresRegistry) -> Registry:   # mypy proves PostgresRegistry is a Registry

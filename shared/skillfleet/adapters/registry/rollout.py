@@ -1,7 +1,8 @@
 """Rollout items: one per (release, service), leased for work and moved through the state machine."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from ...domain.errors import PermanentError
@@ -30,6 +31,10 @@ class UnknownRolloutItem(PermanentError):
 
 
 class RolloutStore(RegistryBase):
+    # the clock the handlers run on; None: the database's now() (production). A transition's audit row
+    # carries its time, so a burndown follows the handlers' clock (the demo's advances virtually)
+    clock: Callable[[], datetime] | None = None
+
     def ensure_rollout_item(self, release_id: int, repo: str, wave: int = 0) -> tuple[RolloutItem, bool]:
         """The item for (release, repo), created in state `requested` the first time (True)."""
         with self._tx() as cur:
@@ -113,7 +118,7 @@ class RolloutStore(RegistryBase):
             changed = _check(row, current, to)
             updated = _stamp_pr_opened(cur, _apply(cur, row, to, changed, pr_number, pr_url, reason))
             if changed:
-                _audit_transition(cur, row, current, to, reason, updated["pr_number"])
+                _audit_transition(cur, row, current, to, reason, updated["pr_number"], self.clock)
             insert_outgoing(cur, outbox)
         return rec.rollout_item(updated), changed
 
@@ -189,9 +194,9 @@ def _stamp_pr_opened(cur: Any, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _audit_transition(cur: Any, row: dict[str, Any], current: RolloutState, to: RolloutState,
-                      reason: str | None, pr_number: int | None) -> None:
+                      reason: str | None, pr_number: int | None, clock: Callable[[], datetime] | None) -> None:
     detail = {"release_id": row["release_id"], "skill": row["skill"], "version": row["version"],
               "from": current.value, "to": to.value, "reason": reason,
               "pr_number": pr_number}
-    cur.execute("INSERT INTO audit_log (kind, subject, detail) VALUES (%s, %s, %s::jsonb)",
-                ("rollout.transition", row["repo"], jsonb(detail)))
+    cur.execute("INSERT INTO audit_log (at, kind, subject, detail) VALUES (COALESCE(%s, now()), %s, %s, %s::jsonb)",
+                (clock() if clock else None, "rollout.transition", row["repo"], jsonb(detail)))
