@@ -182,6 +182,20 @@ def test_pool_times_out_with_advice_when_exhausted() -> None:
         pass
 
 
+def test_pool_skips_the_ping_for_a_connection_given_back_within_max_idle() -> None:
+    """Under load a ping per transaction doubles the round trips; a session that died in the window is
+    caught by Healing on its first statement (test_registry_failover.py, on PostgreSQL)."""
+    made: list[FakeConnection] = []
+    pings: list[int] = []
+    pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1, max_idle=60.0)
+    with pool.connection():
+        pass
+    made[0].cursor = lambda: pings.append(1) or FakeCursor()  # type: ignore[method-assign]
+    with pool.connection() as conn:
+        assert conn.raw is made[0]
+    assert pings == []
+
+
 def test_pool_drops_a_connection_that_broke_mid_use() -> None:
     made: list[FakeConnection] = []
     pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1)
@@ -195,10 +209,10 @@ def test_pool_drops_a_connection_that_broke_mid_use() -> None:
 
 def test_pool_replaces_idle_connections_that_fail_a_ping() -> None:
     made: list[FakeConnection] = []
-    pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1)
+    pool = ConnectionPool(lambda: made.append(FakeConnection(len(made))) or made[-1], 1, max_idle=0.0)
     with pool.connection():
         pass
-    with pool.connection() as conn:            # checked before every use, however short the idle
+    with pool.connection() as conn:            # max_idle 0: checked before every use, however short the idle
         assert conn.raw is made[0]
     made[0].dead = True                        # a failover killed the idle session
     with pool.connection() as conn:
