@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 from ..domain.errors import PermanentError, UserError
 from ..domain.model import Release
@@ -38,8 +40,29 @@ def store_bundle(bundle: Bundle, blobs: BlobStore) -> tuple[str, str]:
     return ref.uri, ref.sha256
 
 
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple[str, str], Bundle] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def load_bundle(release: Release, blobs: BlobStore) -> Bundle:
-    return Bundle.from_bytes(blobs.get(release.bundle_uri, release.bundle_sha256))
+    """A release's bundle. Bundles are write-once and named by content hash, so the few a process uses
+    are kept parsed: every generate-pr of a release reads the same two, not the blob store each time."""
+    return _cached(release.bundle_uri, release.bundle_sha256, blobs)
+
+
+def _cached(uri: str, sha256: str, blobs: BlobStore) -> Bundle:
+    key = (uri, sha256)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    bundle = Bundle.from_bytes(blobs.get(*key))   # verified against the sha256 on the way
+    with _cache_lock:
+        _cache[key] = bundle
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return bundle
 
 
 def policy_of(release: Release, blobs: BlobStore) -> Policy:
@@ -58,7 +81,7 @@ def bundle_for_version(
         return load_bundle(release, blobs)
     subject = f"bundle:{skill}@{version}"
     for kept in registry.audit_log(subject=subject, limit=1):
-        return Bundle.from_bytes(blobs.get(kept["detail"]["uri"], kept["detail"]["sha256"]))
+        return _cached(kept["detail"]["uri"], kept["detail"]["sha256"], blobs)
     tag = ReleaseTag.parse(f"{skill}-v{version}")
     try:
         files = forge.read_tree(skills_repo, str(tag), prefix=f"{skill}/")
