@@ -57,7 +57,9 @@ _ALLOWED: dict[RolloutState, set[RolloutState]] = {
         RolloutState.SUPERSEDED, RolloutState.ABORTED,
     },
     RolloutState.MERGED: set(),
-    RolloutState.REJECTED: {RolloutState.PR_OPEN},  # a closed PR can be reopened
+    # a closed PR can be reopened; an update declined by `/skills ignore` is requested again when the
+    # team lifts the ignore (`/skills unignore`, `skillfleet ignores lift`: registry.rearm_declined)
+    RolloutState.REJECTED: {RolloutState.PR_OPEN, RolloutState.REQUESTED},
     RolloutState.SUPERSEDED: set(),
     RolloutState.ABORTED: set(),
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.model import RolloutState, check_transition
 from ...ports import BranchGuard
 from ...ports.registry import Ignore
 from .base import RegistryBase
@@ -55,6 +56,7 @@ class IgnoreStore(RegistryBase):
 
     def rearm_declined(self, release_id: int, repo: str, *, reason: str) -> bool:
         # the one way back from `rejected` besides a reopened PR: the team lifted the ignore that declined it
+        check_transition(RolloutState.REJECTED, RolloutState.REQUESTED)   # the state machine allows it
         with self._tx() as cur:
             cur.execute("""UPDATE rollout_items i SET state = 'requested', reason = %s, pr_opened_at = NULL,
                                lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), state_changed_at = now()
