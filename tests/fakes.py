@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import fake_control
 import fake_dashboard
+import fake_reverts
 from skillfleet.adapters.registry import RegistryRefused, UnknownRolloutItem
 from skillfleet.domain.apply import render
 from skillfleet.domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
@@ -36,7 +37,7 @@ from skillfleet.domain.model import (
     Severity,
     check_transition,
 )
-from skillfleet.domain.rollout_control import RolloutControl, RolloutPhase
+from skillfleet.domain.rollout_control import Revert, RevertState, RolloutControl, RolloutPhase
 from skillfleet.domain.skill.bundle import Bundle
 from skillfleet.domain.versioning import ReleaseTag, Version
 from skillfleet.handlers.bundles import build_bundle, store_bundle
@@ -139,6 +140,7 @@ class FakeRegistry:
         self.items: dict[tuple[int, str], _Item] = {}
         self.seen: set[tuple[str, str]] = set()
         self.audits: list[dict[str, Any]] = []
+        self.reverts_kept: dict[tuple[int, str], Revert] = {}   # rollback reverts (fake_reverts)
         self.dead_letters: list[DeadLetter] = []
         self.outbox: dict[str, _OutboxRow] = {}      # by key, in insertion order
         self.ignores: set[tuple[str, str, str | None, int | None]] = set()   # (repo, skill, version, from_major)
@@ -463,6 +465,17 @@ class FakeRegistry:
 
     def record_post_merge_ci(self, repo: str, sha: str, conclusion: str) -> RolloutItem | None:
         return fake_control.record_post_merge_ci(self, repo, sha, conclusion)
+
+    def record_revert(self, release_id: int, repo: str, state: RevertState, *, to_version: str | None = None,
+                      pr_number: int | None = None, pr_url: str | None = None) -> bool:
+        return fake_reverts.record_revert(self, release_id, repo, state, to_version=to_version,
+                                          pr_number=pr_number, pr_url=pr_url)
+
+    def revert_by_pr(self, repo: str, pr_number: int) -> Revert | None:
+        return fake_reverts.revert_by_pr(self, repo, pr_number)
+
+    def reverts(self, release_id: int) -> list[Revert]:
+        return fake_reverts.reverts(self, release_id)
 
     # team commands
     def add_ignore(self, repo: str, skill: str, *, version: str | None = None, from_major: int | None = None,

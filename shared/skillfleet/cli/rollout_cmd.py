@@ -49,7 +49,8 @@ def render(view: rollout_ops.RolloutView, blocked: Mapping[str, str] | None = No
         for i in w.items:
             pr = f"#{i.pr_number}" if i.pr_number else "-"
             lines.append(f"    {i.repo:<36}{i.state.value:<12}{pr:<7}{_age(view.now, i.updated_at)}"
-                         + (f"  blocked: {blocked[i.repo]}" if blocked and i.repo in blocked else ""))
+                         + (f"  blocked: {blocked[i.repo]}" if blocked and i.repo in blocked else "")
+                         + (f"  {view.rollbacks[i.repo]}" if i.repo in view.rollbacks else ""))
     return "\n".join(lines)
 
 
@@ -61,6 +62,7 @@ def as_json(view: rollout_ops.RolloutView) -> dict[str, Any]:
             "wave": w.wave, "name": w.name, "opened_at": w.opened.opened_at.isoformat() if w.opened else None,
             "opened_by": w.opened.opened_by if w.opened else None, "gate": w.verdict.model_dump(mode="json"),
             "repos": [{"repo": i.repo, "state": i.state.value, "pr": i.pr_number, "pr_url": i.pr_url,
+                       "rollback": view.rollbacks.get(i.repo),
                        "age_seconds": int((view.now - i.updated_at).total_seconds()) if i.updated_at else None}
                       for i in w.items],
         } for w in view.waves],
@@ -146,7 +148,9 @@ def _rollback(args: argparse.Namespace) -> int:
     done = rollback(rollout_ops.find_release(app.registry, args.tag), registry=app.registry, forge=app.forge,
                     blobs=app.blobs, skills_repo=app.settings.skills_repo, actor=_actor(), reason=args.reason)
     print(f"{args.tag}: yanked (never proposed again); {done.closed} open PR(s) closed; "
-          f"{len(done.reverted)} PR(s) back to the previous version; {len(done.skipped)} service(s) had moved on")
+          f"{len(done.reverted)} PR(s) back to the previous version; {len(done.skipped)} service(s) had moved on"
+          + (f"; {len(done.no_previous)} service(s) stay on it: no earlier version to go back to, release a fix"
+             if done.no_previous else ""))
     for url in done.reverted:
         print(f"    {url}")
     return 0

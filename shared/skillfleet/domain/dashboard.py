@@ -87,6 +87,7 @@ class RepoRow(Frozen):
     reason: str | None
     requested_at: datetime
     state_since: datetime
+    rollback: str | None = None      # what a rollback of the release left it in (RevertState value)
 
 
 def percent(part: int, whole: int) -> float:

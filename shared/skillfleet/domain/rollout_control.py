@@ -63,3 +63,40 @@ def check_phase(current: RolloutPhase, target: RolloutPhase, what: str) -> bool:
     if current not in ENTER_FROM[target]:
         raise PhaseRefused(f"{what}: the rollout is {current.value} and cannot become {target.value}")
     return True
+
+
+class RevertState(str, Enum):
+    """What a rollback left a service that had merged the yanked release in."""
+    PR_OPEN = "pr_open"            # a PR back to the previous version is open: it still runs the yanked one
+    MERGED = "merged"              # that PR merged: it runs the previous version
+    CLOSED = "closed"              # that PR was closed unmerged: it still runs the yanked version
+    MOVED_ON = "moved_on"          # it had already left the yanked version: left alone
+    NO_PREVIOUS = "no_previous"    # no earlier version to go back to: it runs the yanked one until a fix
+
+
+class Revert(Frozen):
+    release_id: int
+    repo: str
+    skill: str
+    yanked: str                    # the rolled-back version
+    state: RevertState
+    to_version: str | None = None
+    pr_number: int | None = None
+    pr_url: str | None = None
+
+    @property
+    def installed(self) -> str | None:
+        """The version the service runs as far as the rollback knows (None: it moved on elsewhere)."""
+        if self.state is RevertState.MERGED:
+            return self.to_version
+        return None if self.state is RevertState.MOVED_ON else self.yanked
+
+    def describe(self) -> str:
+        pr = self.pr_url or f"#{self.pr_number}"
+        return {
+            RevertState.PR_OPEN: f"rolling back to v{self.to_version}: {pr} open; runs yanked v{self.yanked} until it merges",
+            RevertState.MERGED: f"rolled back: runs v{self.to_version} ({pr} merged)",
+            RevertState.CLOSED: f"rollback {pr} closed unmerged: still runs yanked v{self.yanked}",
+            RevertState.MOVED_ON: f"had moved on from v{self.yanked} before the rollback: left alone",
+            RevertState.NO_PREVIOUS: f"runs yanked v{self.yanked}: no earlier version to go back to; release a fix",
+        }[self.state]

@@ -20,6 +20,7 @@ from ..domain.messages import GitHubEventReceived
 from ..domain.model import RolloutItem, RolloutState
 from ..domain.versioning import ReleaseTag
 from ..ports import Forge, Registry
+from . import reverts
 
 _MERGE_MESSAGE = re.compile(r"^Merge pull request #(\d+) from [^/\s]+/(skills/\S+)")
 _SETTLED_BY_US = (RolloutState.ABORTED, RolloutState.SUPERSEDED)   # skillfleet closed these PRs itself
@@ -35,7 +36,8 @@ def handle(msg: GitHubEventReceived, *, registry: Registry, forge: Forge) -> Non
     repo = (msg.payload.get("repository") or {}).get("full_name") or msg.repo
     item = _find_item(registry, repo, pr)
     if item is None:
-        return  # not a skillfleet PR
+        reverts.settle(registry, repo, pr, msg.action)   # a rollback's PR back to the previous version
+        return  # else not a skillfleet PR
     number = int(pr["number"])
     if item.state in _SETTLED_BY_US and not pr.get("merged"):
         return   # the close we made ourselves (abort, supersede, rollback) comes back as a webhook

@@ -5,7 +5,8 @@ log with who and why (the registry writes it in the same transaction as the chan
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..domain.errors import UserError
@@ -38,6 +39,7 @@ class RolloutView:
     control: RolloutControl
     waves: tuple[WaveView, ...]
     now: datetime
+    rollbacks: Mapping[str, str] = field(default_factory=dict)   # repo -> what a rollback left it running
 
 
 def find_release(registry: Registry, tag: str) -> Release:
@@ -57,7 +59,8 @@ def status(release: Release, *, registry: Registry, blobs: BlobStore, now: datet
         WaveView(wave=n, name=names[n] if n < len(names) else f"wave {n}", opened=control.opened(n),
                  verdict=evaluate_gate(items, n, policy.gate, now), items=tuple(i for i in items if i.wave == n))
         for n in sorted({i.wave for i in items}))
-    return RolloutView(release=release, policy=policy, control=control, waves=waves, now=now)
+    rollbacks = {r.repo: r.describe() for r in registry.reverts(release.id or 0)}
+    return RolloutView(release=release, policy=policy, control=control, waves=waves, now=now, rollbacks=rollbacks)
 
 
 def pause(release: Release, *, registry: Registry, actor: str, reason: str | None) -> bool:

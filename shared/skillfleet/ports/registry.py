@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from ..domain.dashboard import BurndownPoint, FleetOverview, RepoRow, TimeToAdopt
 from ..domain.messages import Message
 from ..domain.model import Adoption, Release, RolloutItem, RolloutState, Service, ServiceSkill
-from ..domain.rollout_control import RolloutControl, RolloutPhase
+from ..domain.rollout_control import Revert, RevertState, RolloutControl, RolloutPhase
 from .messaging import Digest
 
 
@@ -197,6 +197,18 @@ class ControlStore(Protocol):
     def record_merge_commit(self, release_id: int, repo: str, sha: str) -> None: ...
     def record_post_merge_ci(self, repo: str, sha: str, conclusion: str) -> RolloutItem | None:
         """The conclusion of the check suite on a merge commit, kept on the item it merged."""
+        ...
+    def record_revert(self, release_id: int, repo: str, state: RevertState, *, to_version: str | None = None,
+                      pr_number: int | None = None, pr_url: str | None = None) -> bool:
+        """What the rollback of `release_id` left `repo` in (audited); True when it changed. MERGED also
+        moves the service's recorded version from the yanked one to `to_version`, in the same
+        transaction, and is final: a later call changes nothing."""
+        ...
+    def revert_by_pr(self, repo: str, pr_number: int) -> Revert | None:
+        """The rollback whose PR back to the previous version this is, if any."""
+        ...
+    def reverts(self, release_id: int) -> list[Revert]:
+        """What the rollback of the release left each service in, by repo."""
         ...
 
 

@@ -19,6 +19,8 @@ from ...domain.dashboard import (
     WaveCount,
 )
 from ...domain.model import AdoptionRow, RolloutState
+from ...domain.rollout_control import Revert
+from . import reverts
 from .base import RegistryBase
 from .sql import rows
 
@@ -96,7 +98,16 @@ class DashboardQueries(RegistryBase):
                      AND (%s::text IS NULL OR s.team = %s) AND (%s::text IS NULL OR i.state = %s)
                    ORDER BY i.wave, i.repo LIMIT %s""",
                 (release_id, team, team, state and state.value, state and state.value, limit))
-            return [RepoRow(**r) for r in rows(cur)]
+            found = rows(cur)
+            back = {r.repo: r for r in reverts.of_release(cur, release_id)}
+        return [_repo_row(r, back.get(r["repo"])) for r in found]
+
+
+def _repo_row(row: dict[str, Any], revert: Revert | None) -> RepoRow:
+    """An item of a rolled-back release says what the rollback left the service running."""
+    if revert is None:
+        return RepoRow(**row)
+    return RepoRow(**{**row, "reason": revert.describe(), "rollback": revert.state.value})
 
 
 def _skills(latest: dict[str, Any], counted: list[dict[str, Any]],

@@ -20,11 +20,12 @@ from .database import open_database
 from .ignores import IgnoreStore
 from .ops import OpsStore
 from .outbox import OutboxStore
+from .reverts import RevertStore
 from .rollout import RolloutStore
 
 
 class PostgresRegistry(CatalogStore, RolloutStore, AdoptionStore, OpsStore, ControlStore, OutboxStore,
-                       IgnoreStore):
+                       IgnoreStore, RevertStore):
     def __repr__(self) -> str:
         return f"PostgresRegistry({self._db.where})"
 

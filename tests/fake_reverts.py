@@ -1,0 +1,33 @@
+"""FakeRegistry's rollback reverts, as adapters/registry/reverts.py keeps them (migration 0013)."""
+from __future__ import annotations
+
+from typing import Any
+
+from skillfleet.domain.rollout_control import Revert, RevertState
+
+
+def record_revert(reg: Any, release_id: int, repo: str, state: RevertState, *, to_version: str | None,
+                  pr_number: int | None, pr_url: str | None) -> bool:
+    with reg._lock:
+        old = reg.reverts_kept.get((release_id, repo))
+        release = reg.get_release_by_id(release_id)
+        new = Revert(release_id=release_id, repo=repo, skill=release.skill, yanked=release.version, state=state,
+                     to_version=to_version, pr_number=pr_number, pr_url=pr_url)
+        if old is not None and (old.state is RevertState.MERGED or old == new):
+            return False
+        reg.reverts_kept[(release_id, repo)] = new
+        current = reg.skills.get((repo, new.skill))
+        if state is RevertState.MERGED and current is not None and current.version == new.yanked:
+            reg.set_service_skill(repo, new.skill, to_version)
+        reg.audit("rollback.revert", repo, {**new.model_dump(mode="json"), "text": new.describe()})
+        return True
+
+
+def revert_by_pr(reg: Any, repo: str, pr_number: int) -> Revert | None:
+    with reg._lock:
+        return next((r for r in reg.reverts_kept.values() if r.repo == repo and r.pr_number == pr_number), None)
+
+
+def reverts(reg: Any, release_id: int) -> list[Revert]:
+    with reg._lock:
+        return sorted((r for (rid, _), r in reg.reverts_kept.items() if rid == release_id), key=lambda r: r.repo)

@@ -1,0 +1,95 @@
+"""After `skillfleet rollout rollback`, the registry says what each service runs: the yanked version
+until its PR back to the previous version merges, then the previous version, even when that version
+was never recorded as a release (services adopted before skillfleet; the yanked release was the first
+they got through it). Real chain: embedded PostgreSQL, the GitHub emulator, signed webhooks."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from skillfleet.cli.main import main
+from skillfleet.domain.messages import GitHubEventReceived, ScanDrift
+from skillfleet_dev.demo import world
+from test_chain import World
+from test_rollout_chain import cli, open_skill_prs
+from test_waves_and_policy import items_of, release, settle
+
+pytestmark = pytest.mark.integration
+TAG = f"{world.SKILL}-v2.1.0"
+
+
+@pytest.fixture
+def make_world(tmp_path, registry, settings):
+    made = []
+    yield lambda **kw: made.append(World(tmp_path, registry, settings, **kw)) or made[-1]
+    for w in made:
+        w.close()
+
+
+def installed(w, repo):
+    return {s.skill: s.version for s in w.registry.service_skills(repo=repo)}[world.SKILL]
+
+
+def repos_view(w, capsys):
+    capsys.readouterr()
+    assert main(["status", world.SKILL, "--version", "2.1.0", "--repos", "--json"], settings=w.app.settings) == 0
+    return {r["repo"]: r for r in json.loads(capsys.readouterr().out)}
+
+
+def drift_lines(w):
+    w.bus.publish(ScanDrift(skill=world.SKILL))
+    settle(w)
+    [scan] = [a for a in w.registry.audit_log(subject=world.SKILL) if a["kind"] == "drift.scan"][:1]
+    return [f"{f['repo']}: {' '.join(f['paths'])}" for f in scan["detail"]["findings"]]
+
+
+def test_a_rolled_back_service_is_recorded_on_the_previous_version_once_its_pr_merges(make_world, capsys):
+    w = make_world(services=4)
+    assert w.registry.get_release(world.SKILL, "2.0.0") is None      # adopted before skillfleet: no release row
+    rel, _ = release(w, "2.1.0", "feat: lint step")
+    back, declined, kept = [s.repo for s in w.services][:3]
+    for repo in (back, declined, kept):
+        w.gh.merge_pull(repo, items_of(w, rel)[repo].pr_number, as_user="lead")
+    settle(w)
+    assert {installed(w, r) for r in (back, declined, kept)} == {"2.1.0"}
+    out = cli(w, capsys, "rollback", TAG, "--reason", "node 20 breaks the deploy")
+    settle(w)
+    assert "3 PR(s) back to the previous version" in out
+    rows = repos_view(w, capsys)
+    assert rows[back]["rollback"] == "pr_open" and "rolling back to v2.0.0" in rows[back]["reason"]
+    assert installed(w, back) == "2.1.0"             # the truth until the PR merges: main still has v2.1.0
+
+    [pr_back] = open_skill_prs(w, back)
+    [pr_declined] = open_skill_prs(w, declined)
+    w.gh.merge_pull(back, pr_back["number"], as_user="lead")
+    w.gh.close_pull(declined, pr_declined["number"], as_user="lead", comment="we will wait for the fix")
+    settle(w)
+
+    assert installed(w, back) == "2.0.0"             # not the yanked version
+    assert installed(w, declined) == "2.1.0" and installed(w, kept) == "2.1.0"
+    rows = repos_view(w, capsys)
+    assert rows[back]["reason"] == f"rolled back: runs v2.0.0 ({pr_back['html_url']} merged)"
+    assert "closed unmerged: still runs yanked v2.1.0" in rows[declined]["reason"]
+    capsys.readouterr()
+    assert main(["status", world.SKILL, "--version", "2.1.0", "--repos"], settings=w.app.settings) == 0
+    text = capsys.readouterr().out
+    assert f"(rolled back: runs v2.0.0 ({pr_back['html_url']} merged))" in text
+    status = cli(w, capsys, "status", TAG)
+    assert "rolled back: runs v2.0.0" in status and "rolling back to v2.0.0" in status   # back, kept
+    capsys.readouterr()
+    assert main(["services", "list"], settings=w.app.settings) == 0
+    assert f"{world.SKILL}@2.0.0" in next(line for line in capsys.readouterr().out.splitlines() if back in line)
+    # drift-scan reads the same record: the service's metadata and the registry agree
+    assert not [line for line in drift_lines(w) if line.startswith(back) and "the registry says" in line]
+
+    # redelivery: the rollback re-run and a stale close event change nothing
+    again = cli(w, capsys, "rollback", TAG, "--reason", "node 20 breaks the deploy")
+    settle(w)
+    assert "0 open PR(s) closed" in again and installed(w, back) == "2.0.0"
+    assert not open_skill_prs(w, back)
+    stale = {**pr_back, "merged": False, "state": "closed"}
+    w.bus.publish(GitHubEventReceived(delivery_id="stale-1", event="pull_request", action="closed", repo=back,
+                                      payload={"pull_request": stale, "repository": {"full_name": back}}))
+    settle(w)
+    assert installed(w, back) == "2.0.0" and repos_view(w, capsys)[back]["rollback"] == "merged"
+    assert w.registry.list_dead_letters() == []
