@@ -31,3 +31,10 @@ def revert_by_pr(reg: Any, repo: str, pr_number: int) -> Revert | None:
 def reverts(reg: Any, release_id: int) -> list[Revert]:
     with reg._lock:
         return sorted((r for (rid, _), r in reg.reverts_kept.items() if rid == release_id), key=lambda r: r.repo)
+
+
+def annotate(reg: Any, release_id: int, rows: list[Any]) -> list[Any]:
+    """rollout_repos' rows with what a rollback left each service in (dashboard_queries._repo_row)."""
+    back = {r.repo: r for r in reverts(reg, release_id)}
+    return [r.model_copy(update={"reason": back[r.repo].describe(), "rollback": back[r.repo].state.value})
+            if r.repo in back else r for r in rows]

@@ -340,7 +340,8 @@ class FakeRegistry:
 
     def rollout_repos(self, release_id: int, *, team: str | None = None, state: RolloutState | None = None,
                       limit: int = 500) -> list[RepoRow]:
-        return fake_dashboard.rollout_repos(self, release_id, team=team, state=state, limit=limit)
+        return fake_reverts.annotate(self, release_id, fake_dashboard.rollout_repos(
+            self, release_id, team=team, state=state, limit=limit))
 
     # ops: run-once guard, audit, dead letters
     def first_time(self, scope: str, key: str) -> bool:

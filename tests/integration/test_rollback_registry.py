@@ -93,3 +93,25 @@ def test_a_rolled_back_service_is_recorded_on_the_previous_version_once_its_pr_m
     settle(w)
     assert installed(w, back) == "2.0.0" and repos_view(w, capsys)[back]["rollback"] == "merged"
     assert w.registry.list_dead_letters() == []
+
+
+def test_the_registry_keeps_a_merged_revert_final_and_moves_only_a_service_still_on_the_yanked_version(registry):
+    from skillfleet.domain.model import Release, Service
+    from skillfleet.domain.rollout_control import RevertState as R
+    for repo in ("acme/a", "acme/b"):
+        registry.upsert_service(Service(repo=repo, team="t"))
+        registry.set_service_skill(repo, "lint", "1.1.0")
+    rel, _ = registry.record_release(Release(skill="lint", version="1.1.0", previous_version="1.0.0",
+                                             severity="minor", tag="lint-v1.1.0", commit_sha="c" * 40,
+                                             bundle_uri="mem://b", bundle_sha256="0" * 64))
+    registry.set_service_skill("acme/b", "lint", "1.2.0")          # b moved on before its PR merged
+    for repo, n in (("acme/a", 7), ("acme/b", 8)):
+        assert registry.record_revert(rel.id, repo, R.PR_OPEN, to_version="1.0.0", pr_number=n, pr_url=f"u{n}")
+        assert not registry.record_revert(rel.id, repo, R.PR_OPEN, to_version="1.0.0", pr_number=n, pr_url=f"u{n}")
+        assert registry.record_revert(rel.id, repo, R.MERGED, to_version="1.0.0", pr_number=n, pr_url=f"u{n}")
+        assert not registry.record_revert(rel.id, repo, R.CLOSED, to_version="1.0.0", pr_number=n, pr_url=f"u{n}")
+    assert {s.repo: s.version for s in registry.service_skills(skill="lint")} == {"acme/a": "1.0.0",
+                                                                                   "acme/b": "1.2.0"}
+    assert registry.revert_by_pr("acme/a", 7).state is R.MERGED and registry.revert_by_pr("acme/a", 8) is None
+    assert next(r.describe() for r in registry.reverts(rel.id)) == "rolled back: runs v1.0.0 (u7 merged)"
+    assert len([a for a in registry.audit_log(subject="acme/a") if a["kind"] == "rollback.revert"]) == 2
