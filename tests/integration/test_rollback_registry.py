@@ -79,6 +79,16 @@ def test_a_rolled_back_service_is_recorded_on_the_previous_version_once_its_pr_m
     capsys.readouterr()
     assert main(["services", "list"], settings=w.app.settings) == 0
     assert f"{world.SKILL}@2.0.0" in next(line for line in capsys.readouterr().out.splitlines() if back in line)
+    # the adoption dashboard: the release's repos say it, the fleet's versions name the yanked one
+    from skillfleet.handlers import dashboard
+    page = dashboard.handle("GET", "/release", {"skill": world.SKILL, "version": "2.1.0"}, None,
+                            registry=w.registry).body
+    assert "rolled back: runs v2.0.0" in page and "closed unmerged: still runs yanked v2.1.0" in page
+    fleet = json.loads(dashboard.handle("GET", "/api/fleet", {}, None, registry=w.registry).body)
+    [skill] = [s for s in fleet["skills"] if s["skill"] == world.SKILL]
+    assert {v["version"]: (v["services"], v.get("yanked", False)) for v in skill["versions"]} == {
+        "2.1.0": (2, True), "2.0.0": (2, False)}
+    assert "v2.1.0 (yanked)" in dashboard.handle("GET", "/", {}, None, registry=w.registry).body
     # drift-scan reads the same record: the service's metadata and the registry agree
     assert not [line for line in drift_lines(w) if line.startswith(back) and "the registry says" in line]
 

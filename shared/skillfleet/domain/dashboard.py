@@ -17,6 +17,7 @@ BUCKET_OF_STATE = {
 class VersionCount(Frozen):
     version: str
     services: int
+    yanked: bool = False        # rolled back: these services still run it until their PR back merges
 
 
 class WaveCount(Frozen):

@@ -46,7 +46,8 @@ def fleet_page(view: dict[str, Any]) -> str:
 
 
 def _versions(s: dict[str, Any]) -> str:
-    segments = [(f"v{v['version']}", v["services"], SERIES_COLOURS[i % len(SERIES_COLOURS)])
+    segments = [(f"v{v['version']}" + (" (yanked)" if v.get("yanked") else ""), v["services"],
+                 SERIES_COLOURS[i % len(SERIES_COLOURS)])
                 for i, v in enumerate(s["versions"])]
     return stacked_bar(segments, label=f"{s['skill']} versions in use", chart=f"versions-{s['skill']}") + legend(segments)
 

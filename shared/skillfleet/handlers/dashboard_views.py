@@ -60,7 +60,7 @@ def fleet(registry: Registry) -> dict[str, Any]:
 def _skill(s: SkillOverview) -> dict[str, Any]:
     return {"skill": s.skill, "latest_version": s.latest_version, "severity": s.severity,
             "released_at": _iso(s.released_at), "adopted_percent": percent(s.adoption.merged, s.adoption.total),
-            "adoption": s.adoption.model_dump(), "versions": [v.model_dump() for v in s.versions],
+            "adoption": s.adoption.model_dump(), "versions": [v.model_dump(exclude_defaults=True) for v in s.versions],
             "services": sum(v.services for v in s.versions)}
 
 

@@ -60,8 +60,11 @@ class DashboardQueries(RegistryBase):
                            FROM rollout_counts c JOIN skill_releases r ON r.id = c.release_id
                            GROUP BY c.release_id, r.skill, r.version, c.wave, c.state HAVING sum(c.n) > 0""")
             counted = rows(cur)
-            cur.execute(f"""SELECT skill, version, count(*) AS n FROM service_skills
-                            GROUP BY skill, version ORDER BY skill, {_BY_VERSION_DESC}""")
+            cur.execute("""SELECT k.skill, k.version, count(*) AS n, bool_or(r.yanked_at IS NOT NULL) AS yanked
+                            FROM service_skills k LEFT JOIN skill_releases r
+                                 ON r.skill = k.skill AND r.version = k.version
+                            GROUP BY k.skill, k.version
+                            ORDER BY k.skill, string_to_array(k.version, '.')::int[] DESC""")
             in_use = rows(cur)
         return FleetOverview(skills=_skills(latest, counted, in_use), open_rollouts=_open_rollouts(counted))
 
@@ -114,7 +117,8 @@ def _skills(latest: dict[str, Any], counted: list[dict[str, Any]],
             in_use: list[dict[str, Any]]) -> tuple[SkillOverview, ...]:
     versions: dict[str, list[VersionCount]] = defaultdict(list)
     for r in in_use:
-        versions[r["skill"]].append(VersionCount(version=r["version"], services=int(r["n"])))
+        versions[r["skill"]].append(VersionCount(version=r["version"], services=int(r["n"]),
+                                                 yanked=bool(r["yanked"])))
     latest_ids = {r["id"] for r in latest.values()}
     per_release: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in counted:
