@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from ..domain.errors import SignatureError
+from ..domain.github_events import handled
 from ..domain.messages import GitHubEventReceived
 from ..domain.signatures import verify_github_signature
 from ..ports import Bus, Registry
@@ -36,9 +37,11 @@ def handle(headers: Mapping[str, str], body: bytes, *, secret: bytes, registry: 
         return Reply(400, "body is not JSON")
     if not isinstance(payload, dict):
         return Reply(400, "body must be a JSON object")
+    action = str(payload.get("action", ""))
+    if not handled(event, action):
+        return Reply(200, f"{event}{'.' + action if action else ''} is not an event skillfleet acts on; ignored")
     repo = str((payload.get("repository") or {}).get("full_name", ""))
-    event_msg = GitHubEventReceived(delivery_id=delivery, event=event, action=str(payload.get("action", "")),
-                                    repo=repo, payload=payload)
+    event_msg = GitHubEventReceived(delivery_id=delivery, event=event, action=action, repo=repo, payload=payload)
     # a failed publish forgets the delivery id, so GitHub's redelivery is let through
     if not once(registry, "github-delivery", delivery, partial(bus.publish, event_msg, correlation_id=delivery)):
         return Reply(200, f"delivery {delivery} already received; ignored")
