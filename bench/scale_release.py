@@ -41,7 +41,8 @@ def run(sizes: tuple[int, ...], *, profile: bool = False, repeat: int = 1,
         times = ", ".join(f"{r['seconds']:.1f}" for r in runs)
         each = f" (median; runs {times} s)" if len(runs) > 1 else ""
         rows.append((f"tag -> {n:,} PRs", f"{found['seconds']:.1f} s{each}",
-                     f"{found['prs']:,} PRs opened, {found['events']:,} webhook events handled",
+                     (f"{found['prs']:,} PRs opened; {found['deliveries']:,} webhook deliveries, "
+                     f"{found['events']:,} published ({found['refused']} refused)"),
                      f"{per_pr * 1000:.0f} ms/PR ({per_pr / base:.2f}x the 100-PR run)",
                      f"peak {found['peak_mib']:.0f} MiB (+{found['grew_mib']:.0f} MiB during the release)"))
     return rows
@@ -72,7 +73,8 @@ def child(n: int, root: Path, *, profile: bool, webhooks: bool = True) -> int:
         chain = local(s, registry=registry, blobs=LocalBlobStore(work / "blobs"), workers=WORKERS,
                       forge=GitHubForge(gh.api_url, TOKEN, throttle=False))
         demo.seed_world(gh, chain.app, n)   # type: ignore[arg-type]  # RemoteEmulator: same seeding calls
-        with _webhook_receiver(chain) if webhooks else contextlib.nullcontext() as url:
+        received: list[int] = []   # the door's reply status per delivery
+        with _webhook_receiver(chain, received) if webhooks else contextlib.nullcontext() as url:
             if url:
                 gh.add_hook(url, secret="bench")
             before = _rss_mib()
@@ -84,6 +86,7 @@ def child(n: int, root: Path, *, profile: bool, webhooks: bool = True) -> int:
         report = _top_five(prof) if prof else ""
     stats = chain.bus.stats.by_topic
     print(json.dumps({"seconds": seconds, "prs": stats[Topic.PR_OPENED], "events": stats[Topic.GITHUB_EVENTS],
+                      "deliveries": len(received), "refused": sum(1 for s in received if s >= 400),
                       "profile": report, "peak_mib": _rss_mib(), "grew_mib": _rss_mib() - before}))
     return 0
 
@@ -99,7 +102,7 @@ def _settle(chain: Any, gh: Any) -> None:
 
 
 @contextlib.contextmanager
-def _webhook_receiver(chain: Any) -> Iterator[str]:
+def _webhook_receiver(chain: Any, received: list[int]) -> Iterator[str]:
     """github-webhook's door on a local port: the emulator POSTs signed deliveries here, as GitHub would
     to the function's URL; `chain.webhook` checks the signature and publishes to github-events."""
     import threading
@@ -109,6 +112,7 @@ def _webhook_receiver(chain: Any) -> Iterator[str]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             reply = chain.webhook(dict(self.headers.items()), body)
+            received.append(reply.status)
             self.send_response(reply.status)
             self.send_header("Content-Length", "0")
             self.end_headers()
