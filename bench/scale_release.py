@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,8 +24,8 @@ WORKERS = 4   # generate-pr runs as many instances in production; the in-process
 
 def run(sizes: tuple[int, ...], *, profile: bool = False, repeat: int = 1,
         webhooks: bool = True) -> list[tuple[str, ...]]:
-    hooks = ("webhooks on: each PR's events signed by the emulator, POSTed to the github-webhook door and "
-             "handled by review-pr and record-merge" if webhooks else "no webhooks")
+    hooks = ("webhooks on: each PR's events signed by the emulator and POSTed to the github-webhook door, "
+             "which publishes those a function acts on" if webhooks else "no webhooks")
     print(f"\ntag -> N PRs: GitHub emulator in its own process (python -m skillfleet_dev.ghemu, limits off, "
           f"{hooks}), chain in another with {WORKERS} bus workers; median of {repeat} for 1,000", flush=True)
     rows, base = [], None
@@ -169,7 +168,10 @@ def _fresh_registry(root: Path, settings: Any, name: str) -> Any:
 
 
 def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux carries it across
+    execve, so a child started by the bench after its 100k-service section would report that peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def _profile_workers(bus: Any) -> list[Any]:
