@@ -468,15 +468,19 @@ class FakeRegistry:
         return fake_control.record_post_merge_ci(self, repo, sha, conclusion)
 
     def record_revert(self, release_id: int, repo: str, state: RevertState, *, to_version: str | None = None,
-                      pr_number: int | None = None, pr_url: str | None = None) -> bool:
+                      pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None) -> bool:
         return fake_reverts.record_revert(self, release_id, repo, state, to_version=to_version,
-                                          pr_number=pr_number, pr_url=pr_url)
+                                          pr_number=pr_number, pr_url=pr_url, reason=reason)
 
     def revert_by_pr(self, repo: str, pr_number: int) -> Revert | None:
         return fake_reverts.revert_by_pr(self, repo, pr_number)
 
     def reverts(self, release_id: int) -> list[Revert]:
         return fake_reverts.reverts(self, release_id)
+
+    def find_reverts(self, *, state: RevertState | None = None, repo: str | None = None,
+                     skill: str | None = None) -> list[Revert]:
+        return fake_reverts.find_reverts(self, state=state, repo=repo, skill=skill)
 
     # team commands
     def add_ignore(self, repo: str, skill: str, *, version: str | None = None, from_major: int | None = None,

@@ -72,6 +72,7 @@ class RevertState(str, Enum):
     CLOSED = "closed"              # that PR was closed unmerged: it still runs the yanked version
     MOVED_ON = "moved_on"          # it had already left the yanked version: left alone
     NO_PREVIOUS = "no_previous"    # no earlier version to go back to: it runs the yanked one until a fix
+    SUPERSEDED = "superseded"      # a fix release's PR replaced that PR (closed by skillfleet, linked in `reason`)
 
 
 class Revert(Frozen):
@@ -83,6 +84,8 @@ class Revert(Frozen):
     to_version: str | None = None
     pr_number: int | None = None
     pr_url: str | None = None
+    reason: str | None = None           # SUPERSEDED: what replaced the PR back (the fix release, its PR)
+    opened_at: datetime | None = None   # when the PR back opened: its SLA clock (kept across a reopen)
 
     @property
     def installed(self) -> str | None:
@@ -99,4 +102,6 @@ class Revert(Frozen):
             RevertState.CLOSED: f"rollback {pr} closed unmerged: still runs yanked v{self.yanked}",
             RevertState.MOVED_ON: f"had moved on from v{self.yanked} before the rollback: left alone",
             RevertState.NO_PREVIOUS: f"runs yanked v{self.yanked}: no earlier version to go back to; release a fix",
+            RevertState.SUPERSEDED: (f"rollback {pr} closed, {self.reason or 'superseded by a newer release'}: "
+                                     f"runs yanked v{self.yanked} until that fix merges"),
         }[self.state]

@@ -2,7 +2,8 @@
 
 For every release with open PRs (`pr_open`, `conflict`) past the merge SLA of its policy (counted
 from the release): one reminder comment per PR and day, and past twice the SLA the label
-`skills-sla-escalated`. Waves move through `handlers/rollout_waves.step`: a release whose current
+`skills-sla-escalated`. A rollback's PR back to the version before a yanked release is chased on
+its own, stricter clock (handlers/revert_sweep.py). Waves move through `handlers/rollout_waves.step`: a release whose current
 wave passed its policy's gate (healthy, merged enough, soaked) gets its next wave opened, exactly
 once; a failed gate pauses the rollout with one alert. One digest per release and day says what
 the sweep did.
@@ -28,7 +29,7 @@ from ..domain.rollout_control import RolloutPhase
 from ..outbox import flush_digests, flush_outbox
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from ..runonce import once
-from . import notices, rollout_waves
+from . import notices, revert_sweep, rollout_waves
 from .bundles import policy_of
 
 _OPEN = (RolloutState.PR_OPEN, RolloutState.CONFLICT)
@@ -56,6 +57,7 @@ def handle(msg: SweepSlas, *, registry: Registry, forge: Forge, blobs: BlobStore
     flush_outbox(registry, bus)   # whatever a handler recorded but could not publish goes out now
     if notifier is not None:      # and every digest an outage held back that is due
         sender.failed += flush_digests(registry, notifier, now=now)
+    revert_sweep.chase(now, registry=registry, forge=forge, blobs=blobs, sender=sender)   # rollback PRs back
     for release in _releases(registry):
         items = registry.list_rollout_items(release.id or 0)
         if not items:

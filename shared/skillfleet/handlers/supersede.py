@@ -4,14 +4,21 @@ Never two open skill PRs for one skill in one repo: when generate-pr has opened 
 to change for) the newer release, each older open PR of that skill in the repo is closed with a
 comment linking its successor, and its item becomes `superseded`; older items that never got a PR
 are superseded at fan-out, so an older rollout's later wave cannot open one.
+
+The same holds for a rollback's PR back to the version before a yanked release: when the fix (a newer
+release) opens its PR in the repo, the PR back is closed with a link and its revert recorded
+`superseded` with that reason (recorded first, so its close webhook finds it settled).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 
 from ..domain.model import Release, RolloutState
-from ..domain.versioning import ReleaseTag
+from ..domain.rollout_control import Revert, RevertState
+from ..domain.versioning import ReleaseTag, Version
 from ..ports import Forge, Registry
+from ..runonce import once
 
 _HISTORY = 10       # older releases of one skill looked at, following previous_version
 _WAITING = (RolloutState.REQUESTED, RolloutState.FAILED)
@@ -43,7 +50,7 @@ def supersede_waiting(registry: Registry, release: Release, repos: Iterable[str]
 def supersede_open(registry: Registry, forge: Forge, release: Release, repo: str, successor: str | None) -> int:
     """Close each older open PR of the skill in `repo`, linking the successor (a PR url, or None
     when the repo needed no change)."""
-    closed = 0
+    closed = supersede_reverts(registry, forge, release, repo, successor)
     for older in older_releases(registry, release):
         item = registry.get_rollout_item(older.id or 0, repo)
         if item is None or item.pr_number is None or item.state not in _OPEN:
@@ -57,3 +64,33 @@ def supersede_open(registry: Registry, forge: Forge, release: Release, repo: str
         forge.delete_branch(repo, ReleaseTag.parse(older.tag).branch)
         closed += 1
     return closed
+
+
+def supersede_reverts(registry: Registry, forge: Forge, release: Release, repo: str, successor: str | None) -> int:
+    """Close the open PR back of each rollback of an older (yanked) version of the skill in `repo`:
+    the fix replaces it. A retry after a crash finishes the close it recorded; True count of new closes."""
+    closed, newer = 0, Version.parse(release.version)
+    reason = f"superseded by {release.skill} v{release.version} ({successor or 'no change needed there'})"
+    for revert in registry.find_reverts(repo=repo, skill=release.skill):
+        if revert.pr_number is None or Version.parse(revert.yanked) >= newer:
+            continue
+        if revert.state is RevertState.PR_OPEN:
+            registry.record_revert(revert.release_id, repo, RevertState.SUPERSEDED, to_version=revert.to_version,
+                                   pr_number=revert.pr_number, pr_url=revert.pr_url, reason=reason)
+            closed += 1
+        elif revert.state is not RevertState.SUPERSEDED or revert.reason != reason:
+            continue   # merged, closed by its team, or replaced by another release: not ours to close
+        _close_revert(registry, forge, release, revert, successor)
+    return closed
+
+
+def _close_revert(registry: Registry, forge: Forge, release: Release, revert: Revert, successor: str | None) -> None:
+    number = revert.pr_number or 0
+    link = f"[the v{release.version} PR]({successor})" if successor else f"v{release.version} (no change needed here)"
+    text = (f"skillfleet: superseded by **{release.skill} v{release.version}**, the fix for yanked "
+            f"v{revert.yanked}: see {link}. Going back to v{revert.to_version} first is no longer needed, so this "
+            "rollback PR is closed; the fix's PR keeps your own changes the same way.")
+    once(registry, "revert-superseded", f"{revert.repo}#{number}:{release.version}",
+         partial(forge.comment, revert.repo, number, text))
+    forge.close_pull(revert.repo, number)
+    forge.delete_branch(revert.repo, ReleaseTag.parse(f"{release.skill}-v{revert.to_version}").branch)

@@ -199,7 +199,7 @@ class ControlStore(Protocol):
         """The conclusion of the check suite on a merge commit, kept on the item it merged."""
         ...
     def record_revert(self, release_id: int, repo: str, state: RevertState, *, to_version: str | None = None,
-                      pr_number: int | None = None, pr_url: str | None = None) -> bool:
+                      pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None) -> bool:
         """What the rollback of `release_id` left `repo` in (audited); True when it changed. MERGED also
         moves the service's recorded version from the yanked one to `to_version`, in the same
         transaction, and is final: a later call changes nothing."""
@@ -209,6 +209,10 @@ class ControlStore(Protocol):
         ...
     def reverts(self, release_id: int) -> list[Revert]:
         """What the rollback of the release left each service in, by repo."""
+        ...
+    def find_reverts(self, *, state: RevertState | None = None, repo: str | None = None,
+                     skill: str | None = None) -> list[Revert]:
+        """Reverts of every rollback matching the filters (sla-sweep: the open PRs back; supersede: a repo's)."""
         ...
 
 

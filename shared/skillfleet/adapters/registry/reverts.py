@@ -16,12 +16,15 @@ _SELECT = """SELECT b.*, r.skill, r.version AS yanked FROM rollback_reverts b
 
 class RevertStore(RegistryBase):
     def record_revert(self, release_id: int, repo: str, state: RevertState, *, to_version: str | None = None,
-                      pr_number: int | None = None, pr_url: str | None = None) -> bool:
+                      pr_number: int | None = None, pr_url: str | None = None, reason: str | None = None) -> bool:
         with self._tx() as cur:
-            cur.execute("""INSERT INTO rollback_reverts (release_id, repo, to_version, state, pr_number, pr_url)
-                           VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING repo""",
-                        (release_id, repo, to_version, state.value, pr_number, pr_url))
-            if one(cur) is None and not _update(cur, release_id, repo, state, to_version, pr_number, pr_url):
+            cur.execute("""INSERT INTO rollback_reverts (release_id, repo, to_version, state, pr_number, pr_url,
+                                                         reason, opened_at)
+                           VALUES (%s, %s, %s, %s, %s, %s, %s, CASE WHEN %s::integer IS NULL THEN NULL ELSE now() END)
+                           ON CONFLICT DO NOTHING RETURNING repo""",
+                        (release_id, repo, to_version, state.value, pr_number, pr_url, reason, pr_number))
+            change = (state.value, to_version, pr_number, pr_url, reason)
+            if one(cur) is None and not _update(cur, release_id, repo, change):
                 return False
             cur.execute(_SELECT + " WHERE b.release_id = %s AND b.repo = %s", (release_id, repo))
             now = _revert(one(cur))
@@ -44,6 +47,16 @@ class RevertStore(RegistryBase):
         with self._tx() as cur:
             return of_release(cur, release_id)
 
+    def find_reverts(self, *, state: RevertState | None = None, repo: str | None = None,
+                     skill: str | None = None) -> list[Revert]:
+        wanted = state.value if state else None
+        with self._tx() as cur:
+            cur.execute(_SELECT + """ WHERE (%s::text IS NULL OR b.state = %s) AND (%s::text IS NULL OR b.repo = %s)
+                                        AND (%s::text IS NULL OR r.skill = %s)
+                                      ORDER BY r.skill, b.repo, b.release_id""",
+                        (wanted, wanted, repo, repo, skill, skill))
+            return [_revert(r) for r in rows(cur)]
+
 
 def of_release(cur: Any, release_id: int) -> list[Revert]:
     """What the rollback of the release left each service in, by repo (status --repos reads it)."""
@@ -51,20 +64,23 @@ def of_release(cur: Any, release_id: int) -> list[Revert]:
     return [_revert(r) for r in rows(cur)]
 
 
-def _update(cur: Any, release_id: int, repo: str, state: RevertState, to_version: str | None,
-            pr_number: int | None, pr_url: str | None) -> bool:
-    """Change a known revert unless it merged already or nothing differs; True when it changed."""
+def _update(cur: Any, release_id: int, repo: str, change: tuple[Any, ...]) -> bool:
+    """Change a known revert unless it merged already or nothing differs; True when it changed. The SLA
+    clock (opened_at) restarts only for another PR, not for a reopen of the same one."""
+    number = change[2]
     cur.execute("""UPDATE rollback_reverts SET state = %s, to_version = %s, pr_number = %s, pr_url = %s,
-                       updated_at = now()
+                       reason = %s, updated_at = now(),
+                       opened_at = CASE WHEN %s::integer IS NULL THEN NULL
+                                        WHEN pr_number IS NOT DISTINCT FROM %s::integer THEN COALESCE(opened_at, now())
+                                        ELSE now() END
                    WHERE release_id = %s AND repo = %s AND state <> 'merged'
-                     AND (state, to_version, pr_number, pr_url) IS DISTINCT FROM (%s, %s, %s, %s)
+                     AND (state, to_version, pr_number, pr_url, reason) IS DISTINCT FROM (%s, %s, %s, %s, %s)
                    RETURNING repo""",
-                (state.value, to_version, pr_number, pr_url, release_id, repo,
-                 state.value, to_version, pr_number, pr_url))
+                (*change, number, number, release_id, repo, *change))
     return one(cur) is not None
 
 
 def _revert(row: Any) -> Revert:
     return Revert(release_id=row["release_id"], repo=row["repo"], skill=row["skill"], yanked=row["yanked"],
                   state=RevertState(row["state"]), to_version=row["to_version"], pr_number=row["pr_number"],
-                  pr_url=row["pr_url"])
+                  pr_url=row["pr_url"], reason=row["reason"], opened_at=row["opened_at"])

@@ -1,0 +1,116 @@
+"""A rollback's PR back through the fakes: sla-sweep chases it on the rollback clock (one reminder per
+level, however many sweeps run at once), and a fix release's PR closes it with a link."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from fakes import Fleet
+from skillfleet.domain.messages import SweepSlas, UpdateRepo
+from skillfleet.domain.model import Release, RolloutState
+from skillfleet.domain.rollout_control import Revert, RevertState
+from skillfleet.handlers import generate_pr, record_merge, rollback, rollout_ops, sla_sweep
+from skillfleet.handlers.bundles import store_bundle
+from skillfleet_dev.demo import world
+from test_handler_record_merge import pr_event
+from test_handler_rollback import merged
+
+ESCALATED = "skills-sla-escalated"
+FIX = "2.1.1"
+
+
+def rolled_back(fleet: Fleet) -> tuple[Release, Revert]:
+    release = fleet.record_release()              # minor: its own merge SLA is 14 days
+    repo = fleet.services[0].repo
+    merged(fleet, release, repo)
+    fleet.run(rollback.rollback, release, actor="ops", reason="breaks the deploy")
+    [revert] = fleet.registry.reverts(release.id or 0)
+    assert revert.state is RevertState.PR_OPEN and revert.opened_at == fleet.clock()
+    return release, revert
+
+
+def sweep_at(fleet: Fleet, at, *, concurrent: int = 1) -> None:
+    msg = SweepSlas(requested_at=at)
+    threads = [threading.Thread(target=fleet.run, args=(sla_sweep.handle, msg)) for _ in range(concurrent)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_a_rollback_pr_past_the_rollback_sla_gets_one_reminder_and_one_alert_per_level() -> None:
+    fleet = Fleet(services=1)
+    _, revert = rolled_back(fleet)
+    pr = fleet.forge.pull(revert.repo, revert.pr_number or 0)
+    sweep_at(fleet, fleet.clock() + timedelta(hours=71))      # within 72h: left alone
+    assert pr.comments == [] and fleet.notifier.kinds() == []
+
+    at = fleet.clock() + timedelta(days=4)   # past the rollback SLA (72h), well within the minor 14 days
+    sweep_at(fleet, at, concurrent=2)
+    sweep_at(fleet, at)                                        # the Scheduler's message, redelivered
+    sweep_at(fleet, at + timedelta(days=1))                    # the next day: still the same level
+    [reminder] = pr.comments
+    assert "rolls **gcp-nodejs-cicd** back from the yanked v2.1.0 to v2.0.0" in reminder and "72h" in reminder
+    assert ESCALATED not in pr.labels
+    [alert] = fleet.notifier.digests
+    assert alert.kind == "rollback-reminder" and alert.channel is None     # the platform channel
+    assert revert.repo in alert.title and "yanked gcp-nodejs-cicd v2.1.0" in alert.title
+    assert (f"{revert.repo} #{revert.pr_number}", revert.pr_url) in alert.links
+
+    for _ in range(2):
+        sweep_at(fleet, fleet.clock() + timedelta(days=7), concurrent=2)   # past twice the SLA
+    assert len(pr.comments) == 2 and "escalated" in pr.comments[1] and ESCALATED in pr.labels
+    assert fleet.notifier.kinds() == ["rollback-reminder", "rollback-escalated"]
+
+
+def test_a_merged_rollback_pr_is_not_chased() -> None:
+    fleet = Fleet(services=1)
+    _, revert = rolled_back(fleet)
+    assert fleet.forge.merge_pull(revert.repo, revert.pr_number or 0)
+    fleet.run(record_merge.handle, pr_event(revert.repo, revert.pr_number or 0, merged=True,
+                                            branch=f"skills/{fleet.SKILL}-v2.0.0"))
+    sweep_at(fleet, fleet.clock() + timedelta(days=30))
+    assert fleet.forge.pull(revert.repo, revert.pr_number or 0).comments == []
+    assert "rollback-reminder" not in fleet.notifier.kinds()
+
+
+def record_fix(fleet: Fleet) -> Release:
+    """v2.1.1, the fix of the yanked v2.1.0: tagged and recorded as tag-received does."""
+    fixed = world.CLOUDBUILD_V2_1.replace("timeout: 1800s", "timeout: 1200s")
+    fleet.forge.push(fleet.SKILLS_REPO, world.skill_files(FIX, fixed), "fix: deploy timeout")
+    fleet.forge.tag(fleet.SKILLS_REPO, f"{fleet.SKILL}-v{FIX}")
+    uri, digest = store_bundle(fleet.bundle(FIX), fleet.blobs)
+    release, _ = fleet.registry.record_release(Release(
+        skill=fleet.SKILL, version=FIX, previous_version="2.1.0", severity="patch", tag=f"{fleet.SKILL}-v{FIX}",
+        commit_sha=fleet.forge.resolve_ref(fleet.SKILLS_REPO, f"{fleet.SKILL}-v{FIX}"), bundle_uri=uri,
+        bundle_sha256=digest))
+    return release
+
+
+def test_a_fix_releases_pr_closes_the_open_rollback_pr_with_a_link_once() -> None:
+    fleet = Fleet(services=1)
+    yanked, revert = rolled_back(fleet)
+    fix = record_fix(fleet)
+    update = UpdateRepo(release_id=fix.id or 0, skill=fix.skill, version=fix.version, repo=revert.repo)
+    fleet.run(generate_pr.handle, update)
+    fix_item = fleet.registry.get_rollout_item(fix.id or 0, revert.repo)
+    assert fix_item is not None and fix_item.state is RolloutState.PR_OPEN
+    back = fleet.forge.pull(revert.repo, revert.pr_number or 0)
+    assert back.state == "closed" and not back.merged
+    [comment] = back.comments
+    assert f"superseded by **{fleet.SKILL} v{FIX}**" in comment and f"]({fix_item.pr_url})" in comment
+    [now] = fleet.registry.reverts(yanked.id or 0)
+    assert now.state is RevertState.SUPERSEDED and fix_item.pr_url in (now.reason or "")
+    text = now.describe()
+    assert text.startswith(f"rollback {revert.pr_url} closed, superseded by {fleet.SKILL} v{FIX} ({fix_item.pr_url})")
+    view = rollout_ops.status(yanked, registry=fleet.registry, blobs=fleet.blobs, now=fleet.clock())
+    assert view.rollbacks[revert.repo] == text
+    assert [r.reason for r in fleet.registry.rollout_repos(yanked.id or 0)] == [text]   # status --repos
+
+    # redelivery: generate-pr again, the close webhook of our own close, a later sweep: nothing changes
+    fleet.run(generate_pr.handle, update)
+    fleet.run(record_merge.handle, pr_event(revert.repo, revert.pr_number or 0,
+                                            branch=f"skills/{fleet.SKILL}-v2.0.0"))
+    sweep_at(fleet, fleet.clock() + timedelta(days=30))
+    assert fleet.registry.reverts(yanked.id or 0) == [now] and back.comments == [comment]
+    assert "rollback-reminder" not in fleet.notifier.kinds()
