@@ -114,3 +114,16 @@ def test_a_fix_releases_pr_closes_the_open_rollback_pr_with_a_link_once() -> Non
     sweep_at(fleet, fleet.clock() + timedelta(days=30))
     assert fleet.registry.reverts(yanked.id or 0) == [now] and back.comments == [comment]
     assert "rollback-reminder" not in fleet.notifier.kinds()
+
+
+def test_running_the_rollback_again_after_a_fix_took_over_opens_no_second_pr_back() -> None:
+    fleet = Fleet(services=1)
+    yanked, revert = rolled_back(fleet)
+    fix = record_fix(fleet)
+    fleet.run(generate_pr.handle, UpdateRepo(release_id=fix.id or 0, skill=fix.skill, version=fix.version,
+                                             repo=revert.repo))
+    pulls = len(fleet.forge.repos[revert.repo].pulls)
+    again = fleet.run(rollback.rollback, yanked, actor="ops", reason="re-run")
+    assert again.reverted == [] and revert.repo in again.skipped
+    assert len(fleet.forge.repos[revert.repo].pulls) == pulls
+    assert [r.state for r in fleet.registry.reverts(yanked.id or 0)] == [RevertState.SUPERSEDED]

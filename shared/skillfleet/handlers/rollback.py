@@ -45,10 +45,12 @@ def rollback(release: Release, *, registry: Registry, forge: Forge, blobs: BlobS
         comment=f"skillfleet: **{release.skill} v{release.version}** was rolled back by {actor}: {reason}. "
                 "This PR is closed; nothing to do."))
     yanked = load_bundle(release, blobs)
-    settled = {r.repo for r in registry.reverts(release.id or 0) if r.state is RevertState.MERGED}
+    # went back already, or a fix release's PR took over: a re-run opens no second PR back
+    settled = {r.repo for r in registry.reverts(release.id or 0)
+               if r.state in (RevertState.MERGED, RevertState.SUPERSEDED)}
     for item in registry.list_rollout_items(release.id or 0, state=RolloutState.MERGED):
         if item.repo in settled:
-            out.skipped.append(item.repo)   # went back already
+            out.skipped.append(item.repo)
             continue
         state, pr = _revert(item, release, yanked, previous, registry=registry, forge=forge, reason=reason)
         registry.record_revert(release.id or 0, item.repo, state, to_version=previous.version if pr and previous else None,
