@@ -13,7 +13,7 @@ from ..domain import pr_text
 from ..domain.apply import METADATA_PATH, UpdatePlan, plan_update, read_metadata, recorded_version
 from ..domain.errors import PermanentError, TransientError
 from ..domain.messages import PullRequestOpened, UpdateRepo
-from ..domain.model import EDITED, Release, RolloutState, Service
+from ..domain.model import EDITED, Release, RolloutItem, RolloutState, Service
 from ..domain.policy import Policy, release_policy
 from ..domain.versioning import ReleaseTag
 from ..outbox import flush_outbox
@@ -47,8 +47,10 @@ def handle(
              partial(work, replace(text, force=True), None))
         return
     if item.state not in _WORKABLE:
-        # done already (a redelivery or a duplicate); what the first attempt could not publish goes now
+        # done already (a redelivery or a duplicate); what the first attempt could not publish goes now,
+        # and the older PRs it was to close are closed if a crash came first
         flush_outbox(registry, bus, subject=outbox_subject(msg.release_id, msg.repo))
+        _finish_supersede(msg, item, registry=registry, forge=forge)
         return
     if registry.claim_rollout_item(msg.release_id, msg.repo, owner=worker, lease_seconds=lease_seconds) is None:
         raise TransientError(f"{msg.repo}: another worker holds the lease for this update; retry later")
@@ -62,6 +64,13 @@ def handle(
     except BaseException:
         registry.release_claim(msg.release_id, msg.repo, owner=worker)
         raise
+
+
+def _finish_supersede(msg: UpdateRepo, item: RolloutItem, *, registry: Registry, forge: Forge) -> None:
+    if item.state in _OPEN or (item.state is RolloutState.MERGED and item.pr_number is None):
+        release = registry.get_release_by_id(msg.release_id)
+        if release is not None:
+            supersede_open(registry, forge, release, msg.repo, item.pr_url)
 
 
 @dataclass(frozen=True)

@@ -49,20 +49,26 @@ def supersede_waiting(registry: Registry, release: Release, repos: Iterable[str]
 
 def supersede_open(registry: Registry, forge: Forge, release: Release, repo: str, successor: str | None) -> int:
     """Close each older open PR of the skill in `repo`, linking the successor (a PR url, or None
-    when the repo needed no change)."""
+    when the repo needed no change). Safe to repeat: a retry after a crash between recording an older
+    item `superseded` and closing its PR finishes that close (one read to see it is still open)."""
     closed = supersede_reverts(registry, forge, release, repo, successor)
     for older in older_releases(registry, release):
         item = registry.get_rollout_item(older.id or 0, repo)
-        if item is None or item.pr_number is None or item.state not in _OPEN:
+        if item is None or item.pr_number is None:
             continue
         link = f"[the v{release.version} PR]({successor})" if successor else f"v{release.version} (no change needed)"
         text = (f"skillfleet: superseded by **{release.skill} v{release.version}**: see {link}. It is computed "
                 f"from the version this repository runs, so closing this one loses nothing.")
-        registry.transition(item.release_id, repo, RolloutState.SUPERSEDED, reason=text)  # first: the close webhook finds it settled
-        forge.comment(repo, item.pr_number, text)
+        if item.state in _OPEN:
+            registry.transition(item.release_id, repo, RolloutState.SUPERSEDED, reason=text)  # first: the close webhook finds it settled
+            closed += 1
+        elif item.state is not RolloutState.SUPERSEDED or item.reason != text \
+                or forge.get_pull(repo, item.pr_number).state != "open":
+            continue   # not open, or superseded by another release, or closed already
+        once(registry, "superseded", f"{repo}#{item.pr_number}:{release.version}",
+             partial(forge.comment, repo, item.pr_number, text))
         forge.close_pull(repo, item.pr_number)
         forge.delete_branch(repo, ReleaseTag.parse(older.tag).branch)
-        closed += 1
     return closed
 
 
