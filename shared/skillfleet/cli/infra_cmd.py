@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ..domain.errors import UserError
-from ..infra import apply_emulator, apply_gcloud, loader, planner, shell
+from ..infra import apply_emulator, apply_gcloud, github_app, loader, planner, shell
 from ..infra.topology import Topology
 
 
@@ -32,6 +33,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help="emulator: override max delivery attempts")
     apply.add_argument("--dry-run", action="store_true", help="print what would be done, change nothing")
     apply.set_defaults(func=cmd_apply)
+    _register_github_app(actions)
+
+
+def _register_github_app(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    app = actions.add_parser("github-app", help="print the least-privilege GitHub App manifest (JSON)")
+    app.add_argument("--webhook-url", required=True, metavar="URL",
+                     help="the github-webhook function's https URL")
+    app.add_argument("--name", default=github_app.DEFAULT_NAME, help="the App's name (default: %(default)s)")
+    app.add_argument("--org", help="the organization that will own the App")
+    app.add_argument("--url", help="the App's homepage (default: https://github.com/ORG)")
+    app.add_argument("--redirect-url", metavar="URL",
+                     help="where GitHub sends the one-time code after registration (manifest flow)")
+    app.add_argument("--form", type=Path, metavar="FILE",
+                     help="also write an HTML page that posts the manifest to GitHub's new-App page")
+    app.set_defaults(func=cmd_github_app)
 
 
 def add_topology_args(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +87,20 @@ def cmd_apply(args: argparse.Namespace) -> int:
     done = apply_gcloud.apply(the_plan)
     actions = ("created", "updated", "ran", "present")
     print("infra apply: " + ", ".join(f"{sum(1 for d in done if d.action == a)} {a}" for a in actions))
+    return 0
+
+
+def cmd_github_app(args: argparse.Namespace) -> int:
+    """The manifest on stdout (pure JSON); how to register it on stderr."""
+    body = github_app.manifest(args.webhook_url, name=args.name, url=args.url, org=args.org,
+                               redirect_url=args.redirect_url)
+    print(github_app.render(body), end="")
+    if args.form:
+        args.form.write_text(github_app.form_html(body, args.org), encoding="utf-8")
+    how = f"open {args.form} in a browser" if args.form else "POST it as the form field `manifest`"
+    print(f"register: {how} to {github_app.registration_url(args.org)}; then generate a private key "
+          "(SKILLFLEET_GITHUB_APP_PRIVATE_KEY), set the webhook secret (SKILLFLEET_WEBHOOK_SECRET) and "
+          "install the App on the skills and service repositories", file=sys.stderr)
     return 0
 
 
