@@ -414,6 +414,28 @@ class FakeRegistry:
             self.outbox[key] = _OutboxRow(len(self.outbox) + 1, key, "", b"", {}, digest=digest)
             return True
 
+    def enqueue_digest_entries(self, group: str, entries: Sequence[tuple[str, Digest]]) -> int:
+        with self._lock:   # held forever under `group` (subject) until collect_digest marks them published
+            new = [(f"digest-entry:{k}", d) for k, d in entries if f"digest-entry:{k}" not in self.outbox]
+            for key, digest in new:
+                self.outbox[key] = _OutboxRow(len(self.outbox) + 1, key, group, b"", {}, digest=digest,
+                                              not_before=datetime.max.replace(tzinfo=UTC))
+            return len(new)
+
+    def collect_digest(self, group: str, key: str, build: Callable[[list[Digest]], Digest]) -> str | None:
+        with self._lock:
+            found = [r for r in self.outbox.values() if r.subject == group and r.digest is not None
+                     and r.published_at is None and r.key.startswith("digest-entry:")]
+            if not found:
+                return None
+            digest, used = build([r.digest for r in found if r.digest is not None]), key
+            if used in self.outbox:
+                used = f"{key}#{found[0].id}"
+            self.outbox[used] = _OutboxRow(len(self.outbox) + 1, used, "", b"", {}, digest=digest)
+            for row in found:
+                row.published_at = self.clock()
+            return used
+
     def claim_digests(self, *, owner: str, lease_seconds: int, now: datetime, key: str | None = None,
                       limit: int = 100) -> list[DigestEntry]:
         with self._lock:

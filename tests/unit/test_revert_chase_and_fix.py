@@ -20,13 +20,20 @@ FIX = "2.1.1"
 
 
 def rolled_back(fleet: Fleet) -> tuple[Release, Revert]:
-    release = fleet.record_release()              # minor: its own merge SLA is 14 days
-    repo = fleet.services[0].repo
-    merged(fleet, release, repo)
-    fleet.run(rollback.rollback, release, actor="ops", reason="breaks the deploy")
-    [revert] = fleet.registry.reverts(release.id or 0)
-    assert revert.state is RevertState.PR_OPEN and revert.opened_at == fleet.clock()
+    release, [revert] = rolled_back_all(fleet, 1)
     return release, revert
+
+
+def rolled_back_all(fleet: Fleet, count: int) -> tuple[Release, list[Revert]]:
+    """A minor release (its own merge SLA is 14 days) merged by `count` services, then rolled back."""
+    release = fleet.record_release()
+    for service in fleet.services[:count]:
+        merged(fleet, release, service.repo)
+    fleet.run(rollback.rollback, release, actor="ops", reason="breaks the deploy")
+    reverts = fleet.registry.reverts(release.id or 0)
+    assert len(reverts) == count
+    assert all(r.state is RevertState.PR_OPEN and r.opened_at == fleet.clock() for r in reverts)
+    return release, reverts
 
 
 def sweep_at(fleet: Fleet, at, *, concurrent: int = 1) -> None:
@@ -38,29 +45,39 @@ def sweep_at(fleet: Fleet, at, *, concurrent: int = 1) -> None:
         t.join()
 
 
-def test_a_rollback_pr_past_the_rollback_sla_gets_one_reminder_and_one_alert_per_level() -> None:
-    fleet = Fleet(services=1)
-    _, revert = rolled_back(fleet)
-    pr = fleet.forge.pull(revert.repo, revert.pr_number or 0)
+def test_three_rollback_prs_past_the_sla_get_a_reminder_each_and_one_alert_per_level() -> None:
+    fleet = Fleet(services=3)
+    _, reverts = rolled_back_all(fleet, 3)
+    prs = {r.repo: fleet.forge.pull(r.repo, r.pr_number or 0) for r in reverts}
     sweep_at(fleet, fleet.clock() + timedelta(hours=71))      # within 72h: left alone
-    assert pr.comments == [] and fleet.notifier.kinds() == []
+    assert all(pr.comments == [] for pr in prs.values()) and fleet.notifier.kinds() == []
 
     at = fleet.clock() + timedelta(days=4)   # past the rollback SLA (72h), well within the minor 14 days
     sweep_at(fleet, at, concurrent=2)
     sweep_at(fleet, at)                                        # the Scheduler's message, redelivered
     sweep_at(fleet, at + timedelta(days=1))                    # the next day: still the same level
-    [reminder] = pr.comments
-    assert "rolls **gcp-nodejs-cicd** back from the yanked v2.1.0 to v2.0.0" in reminder and "72h" in reminder
-    assert ESCALATED not in pr.labels
-    [alert] = fleet.notifier.digests
+    for pr in prs.values():
+        [reminder] = pr.comments                               # the per-PR comment stays per PR
+        assert "rolls **gcp-nodejs-cicd** back from the yanked v2.1.0 to v2.0.0" in reminder and "72h" in reminder
+        assert ESCALATED not in pr.labels
+    [alert] = fleet.notifier.digests                           # one platform alert for the 3 PRs
     assert alert.kind == "rollback-reminder" and alert.channel is None     # the platform channel
-    assert revert.repo in alert.title and "yanked gcp-nodejs-cicd v2.1.0" in alert.title
-    assert (f"{revert.repo} #{revert.pr_number}", revert.pr_url) in alert.links
+    assert "3 services still run yanked gcp-nodejs-cicd v2.1.0" in alert.title and alert.counts == {"prs": 3}
+    assert_names_every_pr(alert, reverts)
 
     for _ in range(2):
         sweep_at(fleet, fleet.clock() + timedelta(days=7), concurrent=2)   # past twice the SLA
-    assert len(pr.comments) == 2 and "escalated" in pr.comments[1] and ESCALATED in pr.labels
+    for pr in prs.values():
+        assert len(pr.comments) == 2 and "escalated" in pr.comments[1] and ESCALATED in pr.labels
     assert fleet.notifier.kinds() == ["rollback-reminder", "rollback-escalated"]
+    assert "past twice the SLA" in fleet.notifier.digests[1].title
+    assert_names_every_pr(fleet.notifier.digests[1], reverts)
+
+
+def assert_names_every_pr(alert, reverts: list[Revert]) -> None:
+    for revert in reverts:
+        assert (f"{revert.repo} #{revert.pr_number}", revert.pr_url) in alert.links
+        assert sum(line.startswith(f"{revert.repo} #{revert.pr_number} ") for line in alert.lines) == 1
 
 
 def test_a_merged_rollback_pr_is_not_chased() -> None:

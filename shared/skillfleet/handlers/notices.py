@@ -53,6 +53,21 @@ class Sender:
         self.failed += failures
         return new
 
+    def add_entries(self, group: str, entries: list[tuple[str, Digest]]) -> None:
+        """Record each entry once per key under `group`, to go out in one digest (send_collected)."""
+        if self.notifier is not None and entries:
+            self.registry.enqueue_digest_entries(group, entries)
+
+    def send_collected(self, group: str, key: str, build: Callable[[list[Digest]], Digest]) -> bool:
+        """One digest, `build` of every entry of `group` not yet sent in one, recorded under `key` and
+        sent (a failure is kept like send's); False when nothing was waiting."""
+        if self.notifier is None:
+            return False
+        used = self.registry.collect_digest(group, f"digest:{key}", build)
+        if used is not None:
+            self.failed += flush_digests(self.registry, self.notifier, now=self.now(), key=used)
+        return used is not None
+
     def team_of(self) -> Callable[[str], str]:
         if self._teams is None:
             self._teams = {s.repo: s.team for s in self.registry.list_services(include_opted_out=True)}
@@ -76,6 +91,14 @@ def dashboard_link(where: Where, release: Release) -> tuple[tuple[str, str], ...
         return ()
     url = f"{where.dashboard_url.rstrip('/')}/?skill={release.skill}&version={release.version}"
     return (("adoption dashboard", url),)
+
+
+LIST_CAP = 20   # repos named in one message; the rest are counted ("and N more")
+
+
+def capped(rows: list[str], cap: int = LIST_CAP) -> tuple[str, ...]:
+    """At most `cap` rows, then "and N more" (Slack stays readable for a fleet-wide event)."""
+    return tuple(rows[:cap]) + ((f"and {len(rows) - cap} more",) if len(rows) > cap else ())
 
 
 def pr_links(items: Iterable[RolloutItem]) -> tuple[tuple[str, str], ...]:

@@ -1,7 +1,7 @@
 """The registry's ports: the stores PostgresRegistry is made of, and the Registry that combines them."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -294,6 +294,15 @@ class DigestOutbox(Protocol):
         ...
     def postpone_digest(self, entry_id: int, *, owner: str, not_before: datetime, error: str) -> None:
         """After a failed send: count the attempt, hold it until `not_before`, give the lease back."""
+        ...
+    def enqueue_digest_entries(self, group: str, entries: Sequence[tuple[str, Digest]]) -> int:
+        """Record each entry not yet recorded (by key, once ever), held under `group` until collect_digest
+        gathers it into one digest (never sent on its own); how many were new."""
+        ...
+    def collect_digest(self, group: str, key: str, build: Callable[[list[Digest]], Digest]) -> str | None:
+        """In one transaction: take every entry of `group` not yet collected (skipping those another
+        collector holds), record `build(entries)` as a digest under `key` (or `key#<first entry id>` when
+        `key` is taken) and mark the entries collected; the key used, None when there was nothing."""
         ...
 
 

@@ -8,8 +8,8 @@ UpdateRepo per service.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from ...domain.messages import encode
@@ -38,6 +38,21 @@ _CLAIM_DIGESTS = """UPDATE outbox SET claimed_by = %s, claimed_until = now() + %
                                      ELSE key = %s END)
                          ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
             RETURNING id, key, data, attempts"""
+
+
+# digest entries: kind 'digest' rows keyed `digest-entry:...`, their group in `subject`, held forever
+# (not_before far ahead, so no flush sends one on its own); collecting marks them published.
+HELD = datetime(9999, 1, 1, tzinfo=UTC)
+_ENTRY = "digest-entry:"
+_INSERT_ENTRIES = """INSERT INTO outbox (key, kind, subject, topic, data, attributes, not_before)
+             SELECT t.key, 'digest', %s, 'notifier', t.data, '{}', %s
+             FROM unnest(%s::text[], %s::text[]) AS t(key, data)
+             ON CONFLICT (key) DO NOTHING RETURNING id"""
+_TAKE_ENTRIES = """SELECT id, data FROM outbox
+             WHERE kind = 'digest' AND subject = %s AND published_at IS NULL AND key LIKE %s
+             ORDER BY id FOR UPDATE SKIP LOCKED"""
+_INSERT_DIGEST = """INSERT INTO outbox (key, kind, topic, data, attributes) VALUES (%s, 'digest', 'notifier', %s, '{}')
+             ON CONFLICT (key) DO NOTHING RETURNING id"""
 
 
 def insert_outgoing(cur: Any, outgoing: Sequence[Outgoing]) -> int:
@@ -83,9 +98,32 @@ class OutboxStore(RegistryBase):
 
     def enqueue_digest(self, key: str, digest: Digest) -> bool:
         with self._tx() as cur:
-            cur.execute("""INSERT INTO outbox (key, kind, topic, data, attributes) VALUES (%s, 'digest', 'notifier', %s, '{}')
-                           ON CONFLICT (key) DO NOTHING RETURNING id""", (key, digest_json(digest)))
+            cur.execute(_INSERT_DIGEST, (key, digest_json(digest)))
             return bool(cur.fetchall())
+
+    def enqueue_digest_entries(self, group: str, entries: Sequence[tuple[str, Digest]]) -> int:
+        if not entries:
+            return 0
+        with self._tx() as cur:   # one statement: a concurrent sweep sees all of them or waits
+            cur.execute(_INSERT_ENTRIES, (group, HELD, [_ENTRY + k for k, _ in entries],
+                                          [digest_json(d) for _, d in entries]))
+            return len(cur.fetchall())
+
+    def collect_digest(self, group: str, key: str, build: Callable[[list[Digest]], Digest]) -> str | None:
+        with self._tx() as cur:
+            cur.execute(_TAKE_ENTRIES, (group, _ENTRY + '%'))
+            found = rows(cur)
+            if not found:
+                return None
+            data = digest_json(build([digest_of(r["data"]) for r in found]))
+            used = key
+            cur.execute(_INSERT_DIGEST, (used, data))
+            if not cur.fetchall():
+                used = f"{key}#{found[0]['id']}"
+                cur.execute(_INSERT_DIGEST, (used, data))
+            cur.execute("""UPDATE outbox SET published_at = now() WHERE id = ANY(%s::bigint[])""",
+                        ([r["id"] for r in found],))
+            return used
 
     def claim_digests(self, *, owner: str, lease_seconds: int, now: datetime, key: str | None = None,
                       limit: int = 100) -> list[DigestEntry]:
