@@ -13,7 +13,6 @@ from skillfleet.handlers import generate_pr, record_merge, rollback, rollout_ops
 from skillfleet.handlers.bundles import store_bundle
 from skillfleet_dev.demo import world
 from test_handler_record_merge import pr_event
-from test_handler_rollback import merged
 
 ESCALATED = "skills-sla-escalated"
 FIX = "2.1.1"
@@ -27,13 +26,26 @@ def rolled_back(fleet: Fleet) -> tuple[Release, Revert]:
 def rolled_back_all(fleet: Fleet, count: int) -> tuple[Release, list[Revert]]:
     """A minor release (its own merge SLA is 14 days) merged by `count` services, then rolled back."""
     release = fleet.record_release()
-    for service in fleet.services[:count]:
-        merged(fleet, release, service.repo)
+    clean = 0
+    for service in fleet.services:   # the services whose PR merges as is (a demo service may conflict)
+        if clean < count and _merged_clean(fleet, release, service.repo):
+            clean += 1
     fleet.run(rollback.rollback, release, actor="ops", reason="breaks the deploy")
     reverts = fleet.registry.reverts(release.id or 0)
     assert len(reverts) == count
     assert all(r.state is RevertState.PR_OPEN and r.opened_at == fleet.clock() for r in reverts)
     return release, reverts
+
+
+def _merged_clean(fleet: Fleet, release: Release, repo: str) -> bool:
+    fleet.run(generate_pr.handle, UpdateRepo(release_id=release.id or 0, skill=release.skill,
+                                             version=release.version, repo=repo))
+    item = fleet.registry.get_rollout_item(release.id or 0, repo)
+    if item is None or item.state is not RolloutState.PR_OPEN:
+        return False
+    assert fleet.forge.merge_pull(repo, item.pr_number or 0)
+    fleet.run(record_merge.handle, pr_event(repo, item.pr_number or 0, merged=True))
+    return True
 
 
 def sweep_at(fleet: Fleet, at, *, concurrent: int = 1) -> None:
