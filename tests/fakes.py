@@ -37,6 +37,7 @@ from skillfleet.domain.model import (
     Severity,
     check_transition,
 )
+from skillfleet.domain.review import CommitCI
 from skillfleet.domain.rollout_control import Revert, RevertState, RolloutControl, RolloutPhase
 from skillfleet.domain.skill.bundle import Bundle
 from skillfleet.domain.versioning import ReleaseTag, Version
@@ -647,6 +648,8 @@ class FakeForge:
         self.repos: dict[str, FakeRepo] = {}
         self.calls = 0
         self._numbers = itertools.count(1)
+        self.statuses: dict[tuple[str, str], dict[str, str]] = {}                 # (repo, sha) -> context -> state
+        self.check_runs: dict[tuple[str, str], dict[str, str | None]] = {}       # (repo, sha) -> name -> conclusion
 
     # building the world
     def add_repo(self, name: str, files: Mapping[str, str], *, default_branch: str = "main") -> FakeRepo:
@@ -800,6 +803,20 @@ class FakeForge:
         self.calls += 1
         pull = self.pull(repo, number)
         pull.labels += [label for label in dict.fromkeys(labels) if label not in pull.labels]
+
+    def set_status(self, repo: str, sha: str, state: str, context: str = "default") -> None:
+        """A commit status on `sha` (the latest per context counts, as GitHub's combined status)."""
+        self.statuses.setdefault((repo, sha), {})[context] = state
+
+    def set_check_run(self, repo: str, sha: str, name: str, conclusion: str | None) -> None:
+        """A check run on `sha` (conclusion None while it runs), read back by commit_ci."""
+        self.check_runs.setdefault((repo, sha), {})[name] = conclusion
+
+    def commit_ci(self, repo: str, sha: str) -> CommitCI:
+        self.calls += 1
+        runs = self.check_runs.get((repo, sha), {})
+        statuses = self.statuses.get((repo, sha), {})
+        return CommitCI(runs=tuple(runs.items()), statuses=tuple(statuses.items()))
 
     def merge_pull(self, repo: str, number: int, *, method: str = "merge", sha: str | None = None) -> bool:
         self.calls += 1

@@ -49,7 +49,14 @@ def test_refused_permissions_are_absent_and_explained() -> None:
     perms = github_app.manifest(HOOK)["default_permissions"]
     for name, why in github_app.NOT_REQUESTED.items():
         assert name not in perms and why
-    assert {"workflows", "statuses", "members", "administration"} <= set(github_app.NOT_REQUESTED)
+    assert {"workflows", "members", "administration"} <= set(github_app.NOT_REQUESTED)
+
+
+def test_statuses_are_read_for_ci_that_reports_commit_statuses() -> None:
+    """review-pr reads the combined status and subscribes to `status`: read, never write."""
+    body = github_app.manifest(HOOK)
+    assert body["default_permissions"]["statuses"] == "read" and "status" in body["default_events"]
+    assert "combined status" in github_app.PERMISSIONS["statuses"].why
 
 
 def test_no_workflows_permission_because_tag_received_refuses_workflow_files() -> None:

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from ..domain.errors import TransientError
 from ..domain.labels import LABEL_CONFLICT
+from ..domain.review import CommitCI
 from ..ports import OpenedPullRequest, PullRequestInfo, ReleaseSource
 from .github_auth import Counter, CountingToken, Installations, InstallationToken
 from .github_branch import commit_to_branch
@@ -33,6 +34,7 @@ from .github_graphql import TRUNCATED, Binary, read_at
 from .github_limits import heed, heed_remaining, spend
 from .github_pulls import find_or_create_pull, pull_info
 from .github_release import read_release
+from .github_statuses import commit_ci
 
 _ALLOWED_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 
@@ -208,6 +210,10 @@ class GitHubForge:
             except UnknownObjectException:
                 return None
             return str(ref["object"]["sha"])
+
+    def commit_ci(self, repo: str, sha: str) -> CommitCI:
+        with self._mapped(repo, f"reading the checks and statuses of {sha[:12]}"):
+            return commit_ci(self._client(_owner(repo)).requester, repo, sha)
 
     def last_comment(self, repo: str, number: int, *, by: str | None = None) -> str | None:
         with self._mapped(repo, f"reading comments of #{number}"):

@@ -47,6 +47,7 @@ class PullChanges:
     secrets: tuple[str, ...]              # scanner findings in the changed files ("file:line: what")
     conflicts: int
     ci: str                               # pending | success | failure (domain.review.Checks values)
+    ci_detail: str = ""                   # which check runs / commit statuses failed or are awaited
 
 
 def run_checks(pr: PullChanges) -> list[CheckResult]:
@@ -160,7 +161,7 @@ def _no_conflict(pr: PullChanges) -> CheckResult:
 def _ci(pr: PullChanges) -> CheckResult:
     name = "CI green on the head commit"
     if pr.ci == "success":
-        return CheckResult(name, Outcome.PASS, "the check suite passed")
+        return CheckResult(name, Outcome.PASS, pr.ci_detail or "the check suite passed")
     if pr.ci == "failure":
-        return CheckResult(name, Outcome.FAIL, "the check suite failed")
-    return CheckResult(name, Outcome.PENDING, "CI has not finished")
+        return CheckResult(name, Outcome.FAIL, pr.ci_detail or "the check suite failed")
+    return CheckResult(name, Outcome.PENDING, pr.ci_detail or "CI has not finished")

@@ -13,6 +13,7 @@ HANDLED: dict[str, frozenset[str] | None] = {
     "pull_request": frozenset({"closed", "reopened", "synchronize"}),  # record-merge, team commands (a person's commit)
     "check_suite": frozenset({"completed"}),          # review-pr (checks decide), record-merge (CI after a merge)
     "check_run": frozenset({"completed"}),            # review-pr
+    "status": None,                                   # review-pr: a commit status (CI without the Checks API)
     "pull_request_review": frozenset({"submitted"}),  # review-pr: a person approved a PR that waited for people
     "issue_comment": frozenset({"created"}),          # team commands: /skills ...
 }

@@ -15,8 +15,10 @@ from typing import Any
 from .labels import LABEL_CHECKS_FAILED, LABEL_CONFLICT, LABEL_ELIGIBLE, LABEL_HUMAN, LABEL_SECURITY
 from .messages import GitHubEventReceived
 from .policy import Policy, Review
+from .versioning import BRANCH_PREFIX
 
 _PASSING = ("success", "neutral", "skipped")   # what GitHub counts as a passing required check
+_STATUS_STATES = ("pending", "success", "failure", "error")   # a commit status's states
 
 
 class Checks(str, Enum):
@@ -96,7 +98,10 @@ class CheckResult:
 
 
 def check_result(msg: GitHubEventReceived) -> CheckResult | None:
-    """A completed check suite or check run from a webhook payload (GitHub's shape), else None."""
+    """A completed check suite or check run, or a commit status, from a webhook payload (GitHub's
+    shape), else None."""
+    if msg.event == "status":
+        return _status_result(msg)
     if msg.event not in ("check_suite", "check_run") or msg.action != "completed":
         return None
     body: Mapping[str, Any] = msg.payload.get(msg.event) or {}
@@ -105,6 +110,54 @@ def check_result(msg: GitHubEventReceived) -> CheckResult | None:
     pulls = tuple(int(p["number"]) for p in body.get("pull_requests") or [] if "number" in p)
     return CheckResult(event=msg.event, repo=full_name, branch=str(suite.get("head_branch") or ""),
                        sha=str(body.get("head_sha") or ""), conclusion=body.get("conclusion"), pulls=pulls)
+
+
+def _status_result(msg: GitHubEventReceived) -> CheckResult | None:
+    """A commit status (Jenkins, CircleCI, bots...): `branches` names the branches whose head is the
+    commit; the skill branch among them is the PR's. A pending status is a result not finished yet."""
+    p = msg.payload
+    state = str(p.get("state") or "")
+    if state not in _STATUS_STATES or not isinstance(p.get("sha"), str):
+        return None
+    names = [str(b.get("name") or "") for b in p.get("branches") or [] if isinstance(b, dict)]
+    branch = next((n for n in names if n.startswith(BRANCH_PREFIX)), "")
+    full_name = str((p.get("repository") or {}).get("full_name") or p.get("name") or msg.repo)
+    return CheckResult(event="status", repo=full_name, branch=branch, sha=p["sha"],
+                       conclusion=None if state == "pending" else state, pulls=())
+
+
+@dataclass(frozen=True)
+class CommitCI:
+    """What CI said about one commit: the latest check run per name (conclusion None while it runs) and
+    the latest commit status per context (GitHub's combined status)."""
+
+    runs: tuple[tuple[str, str | None], ...] = ()      # (name, conclusion)
+    statuses: tuple[tuple[str, str], ...] = ()         # (context, error | failure | pending | success)
+
+
+@dataclass(frozen=True)
+class CIState:
+    checks: Checks
+    detail: str
+
+
+def combined_ci(ci: CommitCI, suite: Checks | None = None) -> CIState:
+    """The head commit's CI as GitHub's branch protection sees it: every check run and every commit
+    status. Any failed run or failure/error status is red; any unfinished run or pending status waits;
+    nothing at all waits too. `suite`: what a check-suite webhook said of this commit, if one did."""
+    failed = [f"{n} ({c})" for n, c in ci.runs if c and checks_from(c) is Checks.FAILURE]
+    failed += [f"{ctx} ({s})" for ctx, s in ci.statuses if s in ("failure", "error")]
+    if suite is Checks.FAILURE and not failed:
+        failed = ["the check suite"]
+    if failed:
+        return CIState(Checks.FAILURE, "failed: " + ", ".join(failed))
+    waiting = [n for n, c in ci.runs if not c] + [ctx for ctx, s in ci.statuses if s != "success"]
+    if waiting:
+        return CIState(Checks.PENDING, "waiting for: " + ", ".join(waiting))
+    if suite is None and not ci.runs and not ci.statuses:
+        return CIState(Checks.PENDING, "no check run or commit status on the head commit yet")
+    passed = len(ci.runs) + len(ci.statuses)
+    return CIState(Checks.SUCCESS, f"{passed} check(s) and status(es) passed" if passed else "the check suite passed")
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,14 @@ class PullFacts:
     base_branch: str
     conflicts: int
     checks: Checks
+    ci_detail: str = ""   # which check runs / commit statuses failed or are awaited
 
 
 def review(pr: PullFacts, release: Release, policy: Policy, decision: Decision, *, registry: Registry,
            forge: Forge, blobs: BlobStore, reviewer: Reviewer, agent: AgentReviewer | None,
            security_team: Sequence[str]) -> Actions:
     if pr.sha != reviewer.head_sha(pr.repo, pr.number):   # checks of an older commit say nothing of the head
-        pr = replace(pr, checks=Checks.PENDING)
+        pr = replace(pr, checks=Checks.PENDING, ci_detail="")
         decision = replace(decision, merge=False)
     manifest = load_bundle(release, blobs).manifest
     files = reviewer.changed_files(pr.repo, pr.number)
@@ -45,7 +46,8 @@ def review(pr: PullFacts, release: Release, policy: Policy, decision: Decision, 
                                                manifest.secrets_allowlist))
     results = hard.run_checks(hard.PullChanges(
         files=files, managed=[f.destination for f in manifest.files], metadata_path=METADATA_PATH,
-        allow_workflows=manifest.allow_workflows, secrets=secrets, conflicts=pr.conflicts, ci=pr.checks.value))
+        allow_workflows=manifest.allow_workflows, secrets=secrets, conflicts=pr.conflicts, ci=pr.checks.value,
+        ci_detail=pr.ci_detail))
     hard_ok, failed = hard.all_passed(results), [r.name for r in hard.failed(results)]
     verdict = None
     if agent is not None and decision.approve and hard_ok:     # only where it could still say no

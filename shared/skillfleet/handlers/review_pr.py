@@ -28,7 +28,16 @@ from ..domain.errors import PermanentError, TransientError, UserError
 from ..domain.labels import LABEL_HUMAN
 from ..domain.messages import GitHubEventReceived, PullRequestOpened
 from ..domain.model import Release, RolloutItem, RolloutState
-from ..domain.review import CheckResult, Checks, Decision, check_result, checks_from, decide
+from ..domain.review import (
+    CheckResult,
+    Checks,
+    CIState,
+    Decision,
+    check_result,
+    checks_from,
+    combined_ci,
+    decide,
+)
 from ..domain.versioning import BRANCH_PREFIX, ReleaseTag
 from ..ports import AgentReviewer, BlobStore, Forge, PullRequestInfo, Registry, Reviewer
 from .bundles import policy_of
@@ -45,12 +54,12 @@ def on_pr_opened(msg: PullRequestOpened, *, registry: Registry, forge: Forge, bl
     if item is None or item.state not in _OPEN:
         return   # merged, closed or superseded since: nothing to review
     release = _release(registry, item)
-    checks, sha = recorded_checks(registry, msg.repo, msg.branch)
+    ci, sha = head_ci(registry, forge, msg.repo, msg.branch)
     policy = policy_of(release, blobs)
-    decision = decide(policy, draft=msg.draft, conflicts=msg.conflicts, checks=checks)
+    decision = decide(policy, draft=msg.draft, conflicts=msg.conflicts, checks=ci.checks)
     if reviewer is not None:
         base = forge.get_pull(msg.repo, msg.number).base_branch
-        facts = PullFacts(msg.repo, msg.number, sha, base, msg.conflicts, checks)
+        facts = PullFacts(msg.repo, msg.number, sha, base, msg.conflicts, ci.checks, ci.detail)
         review(facts, release, policy, decision, registry=registry, forge=forge, blobs=blobs, reviewer=reviewer,
                agent=agent, security_team=security_team)
         return
@@ -69,8 +78,12 @@ def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forg
     result = check_result(msg)
     if result is None or not result.branch.startswith(BRANCH_PREFIX) or not result.may_decide:
         return
-    registry.audit("review.checks", f"{result.repo}:{result.branch}",
-                   {"event": result.event, "sha": result.sha, "conclusion": result.conclusion})
+    if result.event == "status":   # kept apart: the branch's recorded check-suite result stays its own
+        registry.audit("review.status", f"{result.repo}@{result.sha}",
+                       {"context": msg.payload.get("context"), "state": msg.payload.get("state")})
+    else:
+        registry.audit("review.checks", f"{result.repo}:{result.branch}",
+                       {"event": result.event, "sha": result.sha, "conclusion": result.conclusion})
     item = _item(registry, result)
     if item is None or item.state not in _OPEN or item.pr_number is None:
         return   # the PR is not open yet (pr-opened will read the recorded result) or is done
@@ -78,15 +91,17 @@ def on_github_event(msg: GitHubEventReceived, *, registry: Registry, forge: Forg
     if pr.state != "open" or pr.merged:
         return
     conflicts = 1 if item.state is RolloutState.CONFLICT or pr.mergeable is False else 0
+    ci, _ = head_ci(registry, forge, result.repo, result.branch, result.sha)
     release = _release(registry, item)
     policy = policy_of(release, blobs)
-    decision = decide(policy, draft=pr.draft, conflicts=conflicts, checks=result.checks, labels=pr.labels)
+    decision = decide(policy, draft=pr.draft, conflicts=conflicts, checks=ci.checks, labels=pr.labels)
     if reviewer is not None:
-        facts = PullFacts(result.repo, item.pr_number, result.sha, pr.base_branch, conflicts, result.checks)
+        facts = PullFacts(result.repo, item.pr_number, result.sha, pr.base_branch, conflicts, ci.checks, ci.detail)
         review(facts, release, policy, decision, registry=registry, forge=forge, blobs=blobs, reviewer=reviewer,
                agent=agent, security_team=security_team)
         return
-    _act(decision, result.repo, item.pr_number, result.sha, registry=registry, forge=forge)
+    _act(replace(decision, reason=f"{decision.reason} ({ci.detail})"), result.repo, item.pr_number, result.sha,
+         registry=registry, forge=forge)
 
 
 def _on_review(msg: GitHubEventReceived, *, registry: Registry, forge: Forge, blobs: BlobStore, reviewer: Reviewer,
@@ -104,12 +119,12 @@ def _on_review(msg: GitHubEventReceived, *, registry: Registry, forge: Forge, bl
     pr = _settled(forge, msg.repo, number)
     if pr.state != "open" or pr.merged:
         return
-    checks, sha = recorded_checks(registry, msg.repo, branch)
+    ci, sha = head_ci(registry, forge, msg.repo, branch)
     conflicts = 1 if item.state is RolloutState.CONFLICT or pr.mergeable is False else 0
     release = _release(registry, item)
     policy = policy_of(release, blobs)
-    decision = decide(policy, draft=pr.draft, conflicts=conflicts, checks=checks, labels=pr.labels)
-    review(PullFacts(msg.repo, number, sha, pr.base_branch, conflicts, checks), release, policy, decision,
+    decision = decide(policy, draft=pr.draft, conflicts=conflicts, checks=ci.checks, labels=pr.labels)
+    review(PullFacts(msg.repo, number, sha, pr.base_branch, conflicts, ci.checks, ci.detail), release, policy, decision,
            registry=registry, forge=forge, blobs=blobs, reviewer=reviewer, agent=agent, security_team=security_team)
 
 
@@ -131,6 +146,18 @@ def recorded_checks(registry: Registry, repo: str, branch: str) -> tuple[Checks,
         return Checks.PENDING, ""
     detail = latest[0]["detail"]
     return checks_from(detail.get("conclusion")), str(detail.get("sha") or "")
+
+
+def head_ci(registry: Registry, forge: Forge, repo: str, branch: str, sha: str = "") -> tuple[CIState, str]:
+    """The combined CI state of a commit (`sha`; else the one the branch's recorded check result names;
+    else the branch head) and that sha: every check run and every commit status on it, read from GitHub,
+    with what a check-suite webhook said of it. A service whose CI reports only statuses is seen too."""
+    recorded, recorded_sha = recorded_checks(registry, repo, branch)
+    sha = sha or recorded_sha or forge.branch_head(repo, branch) or ""
+    if not sha:
+        return CIState(Checks.PENDING, "CI has not finished"), ""
+    suite = recorded if recorded_sha == sha and recorded is not Checks.PENDING else None
+    return combined_ci(forge.commit_ci(repo, sha), suite), sha
 
 
 def _item(registry: Registry, result: CheckResult) -> RolloutItem | None:

@@ -4,7 +4,7 @@ manifest", docs.github.com/apps/sharing-github-apps/registering-a-github-app-fro
 Generated from the code so it cannot drift: the events are exactly `github_events.HANDLED` (the
 github-webhook door answers every other event at once, so subscribing to more only costs
 deliveries), and the permissions are the least set the adapters' calls need
-(adapters/forge_github.py, github_branch.py, github_graphql.py, github_folder.py, github_release.py,
+(adapters/forge_github.py, github_statuses.py, github_branch.py, github_graphql.py, github_folder.py, github_release.py,
 github_pulls.py, github_reviewer.py). Every permission carries its reason; every permission we
 considered and refused carries its reason too. Pure: no I/O.
 """
@@ -45,15 +45,19 @@ PERMISSIONS: dict[str, Grant] = {
                                     "issues endpoints accept pull_requests: write for a PR)"),
     "issues": Grant("read", "GitHub requires it to subscribe to issue_comment (/skills commands); all "
                             "writes to PR comments and labels go through pull_requests: write"),
-    "checks": Grant("read", "GitHub requires it to subscribe to check_suite/check_run; the CI outcome "
-                            "is read from those deliveries, no check is ever written"),
+    "checks": Grant("read", "GitHub requires it to subscribe to check_suite/check_run; review-pr reads the "
+                            "head commit's check runs (GET /commits/{ref}/check-runs) before it decides; no "
+                            "check is ever written"),
+    "statuses": Grant("read", "CI that reports commit statuses (Jenkins, CircleCI, Cloud Build mirrored-repo "
+                              "triggers, bots): review-pr subscribes to `status` and reads the head commit's "
+                              "combined status (GET /commits/{ref}/status) before it decides; no status is "
+                              "ever written"),
 }
 
 # Asked for and refused: a platform team reviewing the App sees why each is absent.
 NOT_REQUESTED: dict[str, str] = {
     "workflows": "skill bundles never write .github/workflows/: tag-received validates every bundle with "
                  "the workflow policy off (handlers/bundles.py), so no push needs workflows: write",
-    "statuses": "no commit status is read or written; CI is read from check_suite/check_run",
     "members": "team review requests and CODEOWNERS teams only need pull_requests: write and contents: "
                "read; no org membership is listed",
     "administration": "repository settings (allow_auto_merge, branch protection rules) are never changed",
@@ -65,6 +69,7 @@ EVENT_PERMISSION: dict[str, str] = {
     "pull_request_review": "pull_requests",
     "check_suite": "checks",
     "check_run": "checks",
+    "status": "statuses",
     "issue_comment": "issues",
 }
 

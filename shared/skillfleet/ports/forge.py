@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..domain.review import AgentVerdict
+from ..domain.review import AgentVerdict, CommitCI
 
 
 # --- Forge (GitHub) ---------------------------------------------------------------------------
@@ -96,6 +96,10 @@ class Forge(Protocol):
     def merge_pull(self, repo: str, number: int, *, method: str = "merge", sha: str | None = None) -> bool:
         """True when merged (now or before); False when GitHub refuses for now (protection, conflicts,
         or `sha` is no longer the head: the commit that was checked is not the one that would merge)."""
+        ...
+    def commit_ci(self, repo: str, sha: str) -> CommitCI:
+        """Every check run (latest per name) and commit status (latest per context) of commit `sha`:
+        the CI GitHub's branch protection counts, whether it reports through checks or statuses."""
         ...
     def close_pull(self, repo: str, number: int) -> None: ...
     def delete_branch(self, repo: str, branch: str) -> bool:
