@@ -2,7 +2,10 @@
 
 On `pr-opened` the PR is labelled `skills-auto-merge-eligible` (policy review auto, no conflicts,
 not a draft) or `needs-human-review` (+ `security-review` for the security team). On
-`github-events`, a completed check suite on a `skills/` branch decides: success merges an eligible
+`github-events`, a completed check suite, a failed check run or a commit status (`status`: CI such as
+Jenkins or CircleCI that reports through the Statuses API) on a `skills/` branch's head decides, on
+the head commit's combined CI (`head_ci`: every check run and the latest status of every context,
+read from GitHub; failure or error anywhere is red, anything pending waits): green merges an eligible
 PR through the forge; GitHub itself refuses the merge while branch protection wants reviews or
 required checks, and then the PR is left (and labelled) for people. A failed check is labelled
 `skills-checks-failed`. Check results are also recorded, so a suite that finished before the PR was
