@@ -22,21 +22,23 @@ from .messaging import (
     Digest,
     Notifier,
 )
+from .outbox import (
+    DigestEntry,
+    DigestOutbox,
+    OutboxEntry,
+    OutboxStore,
+    Outgoing,
+    RunOnceGuard,
+)
 from .registry import (
     AdoptionStore,
     BranchGuard,
     CatalogStore,
     ControlStore,
     DeadLetter,
-    DigestEntry,
-    DigestOutbox,
     OpsStore,
-    OutboxEntry,
-    OutboxStore,
-    Outgoing,
     Registry,
     RolloutStore,
-    RunOnceGuard,
     TeamStore,
 )
 
