@@ -39,7 +39,15 @@ def _payload(repo: str, number: int, branch: str, sha: str, action: str) -> dict
             "check_run": {**suite, "check_suite": suite}, "ref": f"refs/heads/{branch}", "after": sha}
 
 
-def _deliver_to_handlers(event: str, action: str) -> tuple[Fleet, bool]:
+def _status(state: str, branch: str) -> dict[str, Any]:
+    return {"state": state, "context": "ci/jenkins", "branches": [{"name": branch}]}
+
+
+# a commit status is sent for every commit of every installed repo: only a finished one on a skill branch
+DROPPED_STATUSES = [_status("pending", Fleet.BRANCH), _status("success", "main"), _status("failure", "feature/x")]
+
+
+def _deliver_to_handlers(event: str, action: str, extra: dict[str, Any] | None = None) -> tuple[Fleet, bool]:
     """A signed delivery of `event` about an open skillfleet PR, through the door; then the same event
     straight to every github-events handler. True when anything was read or written."""
     fleet = Fleet(services=1)
@@ -47,10 +55,13 @@ def _deliver_to_handlers(event: str, action: str) -> tuple[Fleet, bool]:
     repo = fleet.services[0].repo
     pr = fleet.open_pr(release, repo)
     sha = fleet.forge.resolve_ref(repo, Fleet.BRANCH)
-    body = json.dumps(_payload(repo, pr.number, Fleet.BRANCH, sha, action)).encode()
+    payload = {**_payload(repo, pr.number, Fleet.BRANCH, sha, action), **(extra or {}),
+               **({"sha": sha} if event == "status" else {})}
+    body = json.dumps(payload).encode()
     headers = {"X-Hub-Signature-256": sign(SECRET, body), "X-GitHub-Delivery": "d-1", "X-GitHub-Event": event}
     reply = fleet.run(github_webhook.handle, headers, body, secret=SECRET)
-    assert (reply.status, len(fleet.bus.published)) == ((202, 1) if handled(event, action) else (200, 0)), reply
+    expected = (202, 1) if handled(event, action, payload) else (200, 0)
+    assert (reply.status, len(fleet.bus.published)) == expected, reply
     fleet.bus.published.clear()
     reviewer = FakeReviewer(fleet.forge)
     app = bootstrap(Settings(state_dir=Path("/nonexistent"), require_oidc=False), registry=fleet.registry,
@@ -71,6 +82,16 @@ def _deliver_to_handlers(event: str, action: str) -> tuple[Fleet, bool]:
 def test_an_event_the_door_drops_is_one_no_handler_acts_on(event: str, action: str) -> None:
     assert not handled(event, action)
     assert _deliver_to_handlers(event, action)[1] is False
+
+
+@pytest.mark.parametrize("status", DROPPED_STATUSES)
+def test_a_status_the_door_drops_is_one_no_handler_acts_on(status: dict[str, Any]) -> None:
+    assert not handled("status", "", status)
+    assert _deliver_to_handlers("status", "", status)[1] is False
+
+
+def test_a_finished_status_on_a_skill_branch_is_acted_on() -> None:
+    assert _deliver_to_handlers("status", "", _status("success", Fleet.BRANCH))[1] is True
 
 
 @pytest.mark.parametrize(("event", "action"), [("pull_request", "closed"), ("issue_comment", "created"),

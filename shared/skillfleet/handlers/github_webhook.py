@@ -38,7 +38,7 @@ def handle(headers: Mapping[str, str], body: bytes, *, secret: bytes, registry: 
     if not isinstance(payload, dict):
         return Reply(400, "body must be a JSON object")
     action = str(payload.get("action", ""))
-    if not handled(event, action):
+    if not handled(event, action, payload):
         return Reply(200, f"{event}{'.' + action if action else ''} is not an event skillfleet acts on; ignored")
     repo = str((payload.get("repository") or {}).get("full_name", ""))
     event_msg = GitHubEventReceived(delivery_id=delivery, event=event, action=action, repo=repo, payload=payload)
