@@ -52,13 +52,28 @@ def available() -> list[Migration]:
 
 
 def migrate(conn: Any) -> list[str]:
-    """Apply pending migrations on `conn` (a DB-API connection); returns the names applied now."""
+    """Apply pending migrations on `conn` (a DB-API connection); returns the names applied now.
+
+    One instance migrates at a time, the whole run under a session advisory lock: instances starting
+    together (a deploy scales several up at once) wait, then find nothing left to apply, instead of
+    taking turns migration by migration. Each migration still commits on its own, with its row."""
     conn.autocommit = False
-    applied = []
-    for migration in available():
-        if _apply(conn, migration):
-            applied.append(migration.name)
-    return applied
+    cur = conn.cursor()
+    cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+    conn.commit()
+    try:
+        return [m.name for m in available() if _apply(conn, m)]
+    finally:
+        _unlock(conn)
+
+
+def _unlock(conn: Any) -> None:
+    try:
+        conn.rollback()
+        conn.cursor().execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+        conn.commit()
+    except Exception:  # noqa: BLE001, S110 - a dead session took its lock with it; the first error is the one to see
+        pass
 
 
 def pending(conn: Any) -> list[str]:
