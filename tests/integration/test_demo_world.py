@@ -34,7 +34,12 @@ def test_the_cli_sees_the_demos_release_and_the_demo_says_how_to_look_and_stop(l
     assert capsys.readouterr().out.count("acme/") == 50
     # the command the demo prints works: it needs the release's bundle where the CLI reads blobs
     assert main(["rollout", "status", "gcp-nodejs-cicd-v2.1.0"], settings=local) == 0
-    assert "wave 3" in capsys.readouterr().out
+    view = capsys.readouterr().out
+    assert "wave 3" in view
+    # the demo's clock ran days ahead: the view is told so, and reads as the demo left it (waves soaked,
+    # not "24h left" against a wall clock days behind the waves it opened)
+    assert "after this machine's clock" in view and "gate met" in view
+    assert "24h left of 24h" not in view
 
 
 def test_a_database_with_real_services_is_left_alone(local, capsys):

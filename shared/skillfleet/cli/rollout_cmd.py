@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..domain.rollout_control import RolloutControl
 from ..handlers import rollout_ops
 from ..handlers.rollout_waves import WaveStep
 from ..runtime.settings import Settings
@@ -86,11 +87,22 @@ def _actor() -> str:
 def _status(args: argparse.Namespace) -> int:
     from ..bootstrap import bootstrap
     app = bootstrap(args.settings())
-    view = rollout_ops.status(rollout_ops.find_release(app.registry, args.tag), registry=app.registry,
-                              blobs=app.blobs, now=datetime.now(UTC))
+    release = rollout_ops.find_release(app.registry, args.tag)
+    now, ahead = _view_time(datetime.now(UTC), app.registry.rollout_control(release.id or 0))
+    view = rollout_ops.status(release, registry=app.registry, blobs=app.blobs, now=now)
     blocked = app.registry.blocked_items(view.release.id or 0)
     print(json.dumps(as_json(view), indent=2) if args.json else render(view, blocked))
+    if ahead and not args.json:
+        print(f"(the registry records events up to {now:%Y-%m-%d %H:%M} UTC, after this machine's clock: "
+              "the demo's days, or a clock skew; ages and gates are shown as of then)")
     return 0
+
+
+def _view_time(wall: datetime, control: RolloutControl) -> tuple[datetime, bool]:
+    """A read-only view's "now": the wall clock, or the newest wave opening when that is later (the
+    demo's clock runs days ahead; a skewed clock), so no age is negative and no soak runs backwards."""
+    latest = max((w.opened_at for w in control.waves), default=wall)
+    return (latest, True) if latest > wall else (wall, False)
 
 
 def _pause(args: argparse.Namespace) -> int:
