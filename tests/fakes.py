@@ -1003,6 +1003,14 @@ class Fleet:
             breaking=severity is Severity.MAJOR))
         return release
 
+    def record_release_in(self, registry: Any) -> Release:
+        """The same services (on v2.0.0) and v2.1.0 release in another registry (the PostgreSQL one)."""
+        for svc in self.services:
+            registry.upsert_service(self.registry.get_service(svc.repo))
+            registry.set_service_skill(svc.repo, self.SKILL, "2.0.0")
+        release, _ = registry.record_release(self.record_release().model_copy(update={"id": None}))
+        return release
+
     def open_pr(self, release: Release, repo: str, *, labels: Sequence[str] = ("skills-update",)) -> FakePull:
         """What generate-pr leaves behind: the update branch, its PR and the item in `pr_open`."""
         assert release.id is not None

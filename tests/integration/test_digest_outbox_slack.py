@@ -20,17 +20,9 @@ pytestmark = pytest.mark.integration
 TOKEN = "xoxb-1111-2222-abcdefghijkl"
 
 
-def copy_release(fleet: Fleet, registry):
-    for svc in fleet.services:
-        registry.upsert_service(fleet.registry.get_service(svc.repo))
-        registry.set_service_skill(svc.repo, Fleet.SKILL, "2.0.0")
-    release, _ = registry.record_release(fleet.record_release().model_copy(update={"id": None}))
-    return release
-
-
 def test_a_digest_dead_lettered_by_an_outage_is_posted_once_by_the_next_days_sweep(registry):
     fleet = Fleet(services=3)
-    release = copy_release(fleet, registry)
+    release = fleet.record_release_in(registry)
     registry.open_wave(release.id, 0, at=fleet.clock(), actor="fan-out-repos")
     for n, svc in enumerate(fleet.services):
         registry.ensure_rollout_item(release.id, svc.repo)

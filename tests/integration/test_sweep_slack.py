@@ -41,7 +41,7 @@ def test_team_channels_are_set_by_command_and_by_import(registry, settings, caps
 
 def test_the_pr_clock_is_stored_when_the_pr_is_first_recorded(registry):
     fleet = Fleet(services=1)
-    release = copy_release(fleet, registry)
+    release = fleet.record_release_in(registry)
     repo = fleet.services[0].repo
     registry.ensure_rollout_item(release.id, repo)
     assert registry.get_rollout_item(release.id, repo).pr_opened_at is None
@@ -51,17 +51,9 @@ def test_the_pr_clock_is_stored_when_the_pr_is_first_recorded(registry):
     assert first is not None and item.pr_opened_at == first
 
 
-def copy_release(fleet: Fleet, registry):
-    for svc in fleet.services:
-        registry.upsert_service(fleet.registry.get_service(svc.repo))
-        registry.set_service_skill(svc.repo, Fleet.SKILL, "2.0.0")
-    release, _ = registry.record_release(fleet.record_release().model_copy(update={"id": None}))
-    return release
-
-
 def test_a_wave_is_announced_once_conflicts_go_to_the_team_and_an_outage_loses_nothing(registry):
     fleet = Fleet(services=4)
-    release = copy_release(fleet, registry)
+    release = fleet.record_release_in(registry)
     owner = fleet.services[0]
     registry.set_team_channel(owner.team, "#team-payments")
     registry.open_wave(release.id, 0, at=fleet.clock(), actor="fan-out-repos")

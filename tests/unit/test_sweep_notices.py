@@ -9,7 +9,7 @@ import pytest
 from fakes import FakeNotifier, Fleet
 from skillfleet.domain.errors import TransientError
 from skillfleet.domain.messages import SweepSlas
-from skillfleet.domain.model import RolloutState, Severity
+from skillfleet.domain.model import Release, RolloutState, Severity
 from skillfleet.handlers import sla_sweep
 from skillfleet.ports import Digest
 
@@ -104,13 +104,19 @@ def test_an_escalation_tells_the_team_and_for_security_the_security_channel() ->
     assert security.counts["escalated"] == 2 and len(security.links) == 3
 
 
-def test_wave_opened_and_rollout_finished_are_said_once() -> None:
+def two_waves() -> tuple[Fleet, Release, tuple[str, str]]:
+    """A major release in two waves of one service each, the pilot wave (0) opened by fan-out."""
     fleet = Fleet(services=2)
     a, b = (s.repo for s in fleet.services)
     release = fleet.record_release(Severity.MAJOR)
     fleet.registry.ensure_rollout_item(release.id or 0, a, wave=0)
     fleet.registry.ensure_rollout_item(release.id or 0, b, wave=1)
     fleet.registry.open_wave(release.id or 0, 0, at=fleet.clock(), actor="fan-out-repos")
+    return fleet, release, (a, b)
+
+
+def test_wave_opened_and_rollout_finished_are_said_once() -> None:
+    fleet, release, (a, b) = two_waves()
     fleet.registry.transition(release.id or 0, a, S.MERGED)
     sweep(fleet, timedelta(days=2))
     sweep(fleet, timedelta(days=2, hours=1))
@@ -139,12 +145,7 @@ def test_a_slack_outage_delays_the_messages_and_never_drops_them() -> None:
 
 def test_an_operator_advance_says_wave_opened_and_the_sweep_does_not_repeat_it() -> None:
     from skillfleet.handlers import rollout_ops
-    fleet = Fleet(services=2)
-    a, b = (s.repo for s in fleet.services)
-    release = fleet.record_release(Severity.MAJOR)
-    fleet.registry.ensure_rollout_item(release.id or 0, a, wave=0)
-    fleet.registry.ensure_rollout_item(release.id or 0, b, wave=1)
-    fleet.registry.open_wave(release.id or 0, 0, at=fleet.clock(), actor="fan-out-repos")
+    fleet, release, _ = two_waves()
     rollout_ops.advance(release, registry=fleet.registry, bus=fleet.bus, actor="alice", reason="pilot looks fine",
                         now=fleet.clock(), notifier=fleet.notifier)
     sweep(fleet, timedelta(hours=1))

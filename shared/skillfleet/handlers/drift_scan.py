@@ -21,16 +21,16 @@ from ..domain.apply import METADATA_PATH, read_metadata, recorded_version, rende
 from ..domain.errors import PermanentError
 from ..domain.merge.drift import file_drift
 from ..domain.messages import ScanDrift, UpdateRepo
-from ..domain.model import Release, RolloutState, Service, ServiceSkill
+from ..domain.model import RolloutState, Service, ServiceSkill
 from ..domain.skill.bundle import Bundle
 from ..domain.skill.manifest import ManagedFile
 from ..domain.versioning import Version
 from ..ports import BlobStore, Bus, Digest, Forge, Notifier, Registry
 from ..runonce import once
 from .bundles import bundle_for_version
+from .release_history import proposable_release
 
 _DIGEST_LINES = 40
-_HISTORY = 25   # yanked releases walked back over, at most
 
 
 @dataclass(frozen=True)
@@ -128,15 +128,6 @@ def _report(msg: ScanDrift, skill: str, scanned: int, findings: list[Finding], *
         title=f"{skill}: drift in {drifted} of {scanned} services", kind="drift", release=skill,
         counts={"scanned": scanned, "drifted": drifted, "findings": len(findings)},
         lines=tuple(f.line() for f in findings[:_DIGEST_LINES]))))
-
-
-def proposable_release(registry: Registry, skill: str) -> Release | None:
-    """The newest release of `skill` that is not yanked (a rolled-back version is never proposed again)."""
-    release, seen = registry.latest_release(skill), 0
-    while release is not None and release.yanked and seen < _HISTORY:
-        previous, seen = release.previous_version, seen + 1
-        release = registry.get_release(skill, previous) if previous else None
-    return None if release is None or release.yanked else release
 
 
 def _remediate(skill: str, entries: list[ServiceSkill], drifted: set[str], *, registry: Registry,

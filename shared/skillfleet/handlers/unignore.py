@@ -19,9 +19,9 @@ from ..domain.versioning import Version
 from ..outbox import flush_outbox
 from ..ports import Bus, Outgoing, Registry
 from ..ports.registry import Ignore
+from .release_history import proposable_release
 from .rollout_waves import current_wave
 
-_HISTORY = 50          # releases walked back past yanked ones (as drift-scan does)
 _OVER = (RolloutPhase.ABORTED, RolloutPhase.ROLLED_BACK)
 _WAITING = (RolloutState.REQUESTED, RolloutState.FAILED)
 
@@ -40,20 +40,11 @@ def lift(repo: str, skill: str, *, actor: str, token: str, registry: Registry, b
 
     Requested before the ignores go, so a retry after a failure still sees why it was declined;
     `bus` None (the CLI without one): the outbox entry waits for the next flush (sla-sweep)."""
-    release = newest_proposable(registry, skill)
+    release = proposable_release(registry, skill)
     declined = release is not None and repo in registry.ignored_repos(skill, release.version)
     next_step, queued = _back_in_line(repo, release, actor=actor, token=token, registry=registry, bus=bus) \
         if release is not None and declined else ("", False)
     return Lifted(registry.lift_ignores(repo, skill, actor=actor), next_step, queued)
-
-
-def newest_proposable(registry: Registry, skill: str) -> Release | None:
-    """The newest release of `skill` that is not yanked."""
-    release, seen = registry.latest_release(skill), 0
-    while release is not None and release.yanked and seen < _HISTORY:
-        release, seen = (registry.get_release(skill, release.previous_version)
-                         if release.previous_version else None), seen + 1
-    return None if release is None or release.yanked else release
 
 
 def _back_in_line(repo: str, release: Release, *, actor: str, token: str, registry: Registry,

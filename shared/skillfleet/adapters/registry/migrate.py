@@ -1,8 +1,8 @@
 """Numbered SQL migrations (`adapters/migrations/NNNN_name.sql`), applied in order.
 
-Each file runs in its own transaction together with its row in `schema_migrations`, under a
-transaction-scoped advisory lock, so several processes may migrate at once and a second run
-is a no-op. A file changed after it was applied is refused: add a new migration instead.
+Each file runs in its own transaction together with its row in `schema_migrations`; the whole run
+holds a session advisory lock, so several processes may migrate at once (one applies, the others
+wait and find nothing left) and a second run is a no-op. A file changed after it was applied is refused: add a new migration instead.
 """
 from __future__ import annotations
 
@@ -92,7 +92,6 @@ def pending(conn: Any) -> list[str]:
 def _apply(conn: Any, migration: Migration) -> bool:
     cur = conn.cursor()
     try:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         cur.execute(_BOOKKEEPING)
         cur.execute("SELECT sha256 FROM schema_migrations WHERE version = %s", (migration.version,))
         row = cur.fetchall()
