@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from github import Auth, Github, GithubException
 from github.Repository import Repository
+from kit import WEBHOOKS, needs_kit
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet_dev.ghemu import GitHubEmulator, WebhookDelivery
 
@@ -26,7 +27,7 @@ OTHER_TOKEN = "other-app-token"
 SECRET = "checks-secret"
 REPO = "acme/ledger"
 BRANCH = "skills/cloudbuild-v1.2.0"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github" / "webhooks"
+FIXTURES = WEBHOOKS
 SUITE_FIXTURE = "octokit_check_suite.completed.payload.json"
 RUN_FIXTURE = "octokit_check_run.completed.failure.payload.json"
 CI_STORY = [("check_suite", "requested"), ("check_run", "created"), ("check_run", "completed"),
@@ -230,6 +231,7 @@ def test_ci_is_configured_over_the_admin_http_api_too(emu: GitHubEmulator) -> No
 
 
 # --- webhooks: signed, shaped like GitHub's recorded payloads ------------------------------------
+@needs_kit
 def test_check_webhooks_are_signed_and_shaped_like_recorded_ones(emu: GitHubEmulator,
                                                                  hooks: list[WebhookDelivery]) -> None:
     emu.set_ci(REPO, "fail")

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kit import REPLAY, needs_kit
 from skillfleet_dev.ghemu import GitHubEmulator
 
 pytestmark = pytest.mark.integration
 
-REPLAY = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github" / "replay"
 TOKEN = "replay-token"
 # modern GitHub answers 200 with the pull request where this 2012 recording says 204
 KNOWN_STATUS_DRIFT = {("DELETE", "requested_reviewers"): {204: 200}}
@@ -102,6 +102,7 @@ def _missing_keys(recorded: Any, actual: Any, where: str = "") -> list[str]:
     return missing
 
 
+@needs_kit
 @pytest.mark.parametrize("name", sorted(p.name for p in REPLAY.glob("*.txt")))
 def test_replayed_exchange_has_recorded_status_and_keys(tmp_path: Path, name: str) -> None:
     with GitHubEmulator(tmp_path, TOKEN) as emu:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kit import WEBHOOKS, needs_kit
 from skillfleet.adapters.forge_github import GitHubForge
 from skillfleet_dev.ghemu import GitHubEmulator, WebhookDelivery
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 TOKEN = "hooks-token"
 SECRET = "It's a Secret to Everybody"
 REPO = "acme/billing"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github" / "webhooks"
+FIXTURES = WEBHOOKS
 # which recorded payload each (event, action) must look like; App-only keys (installation) aside
 SHAPES = {
     ("pull_request", "opened"): "octokit_pull_request.opened.payload.json",
@@ -72,6 +73,7 @@ def _rollout_story(emu: GitHubEmulator) -> None:
     emu.reopen_pull(REPO, other.number, "dev")
 
 
+@needs_kit
 def test_deliveries_are_signed_ordered_and_shaped_like_github(tmp_path: Path, receiver: Any) -> None:
     url, got = receiver
     sunk: list[WebhookDelivery] = []

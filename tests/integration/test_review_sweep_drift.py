@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from kit import WEBHOOKS, needs_kit
 from pydantic import SecretStr
 from skillfleet.domain.apply import render
 from skillfleet.domain.messages import ScanDrift, SweepSlas
@@ -19,8 +19,8 @@ from skillfleet_dev.demo.run import WEBHOOK_SECRET
 from skillfleet_dev.testing.slack_server import SlackServer
 from test_chain import World  # the chain's world, reused (tests/integration is on sys.path)
 
-pytestmark = pytest.mark.integration
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github" / "webhooks"
+pytestmark = [pytest.mark.integration, needs_kit]   # every review here starts from a recorded GitHub payload
+FIXTURES = WEBHOOKS
 BRANCH = "skills/gcp-nodejs-cicd-v2.1.0"
 SLACK_TOKEN = "xoxb-test-token"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fakes import FakeReviewer, Fleet
+from kit import WEBHOOKS
 from skillfleet.bootstrap import bootstrap, consumers
 from skillfleet.domain.github_events import HANDLED, handled
 from skillfleet.domain.messages import GitHubEventReceived, Topic
@@ -17,7 +18,7 @@ from skillfleet.domain.signatures import sign
 from skillfleet.handlers import github_webhook
 from skillfleet.runtime.settings import Settings
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github" / "webhooks"
+FIXTURES = WEBHOOKS
 SECRET = b"s"
 
 # what GitHub sends around a PR skillfleet opens and merges (the emulator's deliveries, and more)

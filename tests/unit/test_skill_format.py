@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from kit import SKILLS_CORPUS, needs_kit
 from skillfleet.domain.model import Severity
 from skillfleet.domain.policy import Review
 from skillfleet.domain.skill.bundle import Bundle
@@ -17,7 +18,7 @@ from skillfleet.domain.skill.manifest import (
 )
 from skillfleet.domain.skill.paths import check_owned_pattern, is_workflow_path, unsafe_path
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "skills"
+CORPUS = SKILLS_CORPUS
 DOC = Path(__file__).resolve().parents[2] / "docs" / "skill-format.md"
 
 
@@ -162,6 +163,7 @@ def test_bundle_round_trip_keeps_the_new_fields() -> None:
     assert again == bundle and again.sha256 == bundle.sha256
 
 
+@needs_kit
 def test_real_world_frontmatter_from_the_corpus() -> None:
     """Real SKILL.md files carry extra keys (allowed-tools, invocable) and folded descriptions: those
     are kept; what skillfleet needs and they lack (a version) is asked for by name."""
